@@ -1,0 +1,202 @@
+using System.Numerics.Tensors;
+using CommunityToolkit.HighPerformance;
+
+namespace Nn.Span;
+
+/// <summary>
+/// Mean cross-entropy J = -(1/N) sum_n log yhat[n, label_n] over a batch of N rows, from probabilities or,
+/// fused with the softmax and its gradient, from logits.
+/// </summary>
+/// <remarks>
+/// Labels are class indices in [0, classes) or one-hot rows (exactly one 1, zeros elsewhere); anything else
+/// is rejected before any output is written. An empty batch has no mean and is rejected.
+/// </remarks>
+public static class CrossEntropy
+{
+    /// <summary>J = -(1/N) sum_n log p[n, labels[n]], from probabilities p (e.g. the output of <see cref="Softmax.Rows{T}"/>).</summary>
+    /// <param name="probabilities">N rows of class probabilities.</param>
+    /// <param name="labels">N class indices.</param>
+    /// <returns>The mean loss; +Inf when a labelled probability is 0 (use <see cref="FromLogits{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span2D{T})"/> to stay finite).</returns>
+    /// <exception cref="ArgumentException">The batch is empty or <paramref name="labels"/> has the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
+    public static T Loss<T>(ReadOnlySpan2D<T> probabilities, ReadOnlySpan<int> labels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ValidateBatch(probabilities.Height, nameof(probabilities));
+        Guard.SameLength(labels.Length, probabilities.Height, nameof(labels), "one label per row");
+        ValidateLabels(labels, probabilities.Width, nameof(labels));
+
+        // J = -(1/N) sum_n log p[n, y_n]
+        T sum = T.Zero;
+        for (int row = 0; row < labels.Length; row++)
+        {
+            sum -= T.Log(probabilities[row, labels[row]]);
+        }
+
+        return sum / T.CreateTruncating(labels.Length);
+    }
+
+    /// <summary>J = -(1/N) sum_n log p[n, c_n], where c_n is the position of the 1 in the one-hot row n.</summary>
+    /// <param name="probabilities">N rows of class probabilities.</param>
+    /// <param name="oneHotLabels">N one-hot rows, the same shape as <paramref name="probabilities"/>.</param>
+    /// <returns>The mean loss.</returns>
+    /// <exception cref="ArgumentException">The batch is empty, the shapes differ, or a row is not one-hot.</exception>
+    public static T Loss<T>(ReadOnlySpan2D<T> probabilities, ReadOnlySpan2D<T> oneHotLabels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ValidateBatch(probabilities.Height, nameof(probabilities));
+        Guard.Shape(oneHotLabels.Height, oneHotLabels.Width, probabilities.Height, probabilities.Width, nameof(oneHotLabels));
+        ValidateOneHot(oneHotLabels, nameof(oneHotLabels));
+
+        T sum = T.Zero;
+        for (int row = 0; row < oneHotLabels.Height; row++)
+        {
+            sum -= T.Log(probabilities[row, OneHotIndex(oneHotLabels.GetRowSpan(row))]);
+        }
+
+        return sum / T.CreateTruncating(oneHotLabels.Height);
+    }
+
+    /// <summary>
+    /// Softmax, mean cross-entropy and its gradient in one pass over each row of logits z:
+    /// J = (1/N) sum_n (logsumexp(z_n) - z[n, y_n]) and logitsGradient = (softmax(z) - onehot(y)) / N = dJ/dz.
+    /// </summary>
+    /// <param name="logits">N rows of logits.</param>
+    /// <param name="labels">N class indices.</param>
+    /// <param name="logitsGradient">Receives dJ/dz, the same shape as <paramref name="logits"/>; may be <paramref name="logits"/> itself.</param>
+    /// <returns>The mean loss; finite for every finite logit, however large.</returns>
+    /// <exception cref="ArgumentException">The batch is empty, a shape or length is wrong, or the gradient partially overlaps the logits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
+    public static T FromLogits<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<int> labels, Span2D<T> logitsGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ValidateBatch(logits.Height, nameof(logits));
+        Guard.SameLength(labels.Length, logits.Height, nameof(labels), "one label per row");
+        Guard.Shape(logitsGradient.Height, logitsGradient.Width, logits.Height, logits.Width, nameof(logitsGradient));
+        Guard.NoPartialOverlap(logits, logitsGradient, nameof(logitsGradient));
+        ValidateLabels(labels, logits.Width, nameof(labels));
+        return FromLogitsCore(logits, labels, logitsGradient);
+    }
+
+    /// <summary>
+    /// The fused softmax, mean cross-entropy and gradient of
+    /// <see cref="FromLogits{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span2D{T})"/>, with one-hot labels.
+    /// </summary>
+    /// <param name="logits">N rows of logits.</param>
+    /// <param name="oneHotLabels">N one-hot rows, the same shape as <paramref name="logits"/>.</param>
+    /// <param name="logitsGradient">Receives dJ/dz = (softmax(z) - y) / N; may be <paramref name="logits"/> itself.</param>
+    /// <returns>The mean loss.</returns>
+    /// <exception cref="ArgumentException">The batch is empty, a shape is wrong, a row is not one-hot, or the gradient partially overlaps the logits.</exception>
+    public static T FromLogits<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan2D<T> oneHotLabels, Span2D<T> logitsGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ValidateBatch(logits.Height, nameof(logits));
+        Guard.Shape(oneHotLabels.Height, oneHotLabels.Width, logits.Height, logits.Width, nameof(oneHotLabels));
+        Guard.Shape(logitsGradient.Height, logitsGradient.Width, logits.Height, logits.Width, nameof(logitsGradient));
+        Guard.NoPartialOverlap(logits, logitsGradient, nameof(logitsGradient));
+        ValidateOneHot(oneHotLabels, nameof(oneHotLabels));
+
+        T sum = T.Zero;
+        T inverseBatch = T.One / T.CreateTruncating(logits.Height);
+        for (int row = 0; row < logits.Height; row++)
+        {
+            int label = OneHotIndex(oneHotLabels.GetRowSpan(row));
+            sum += RowLossAndGradient(logits.GetRowSpan(row), label, inverseBatch, logitsGradient.GetRowSpan(row));
+        }
+
+        return sum * inverseBatch;
+    }
+
+    /// <summary>The fused loss and gradient over validated arguments; the network calls it directly.</summary>
+    internal static T FromLogitsCore<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<int> labels, Span2D<T> logitsGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        T inverseBatch = T.One / T.CreateTruncating(logits.Height);
+        for (int row = 0; row < logits.Height; row++)
+        {
+            sum += RowLossAndGradient(logits.GetRowSpan(row), labels[row], inverseBatch, logitsGradient.GetRowSpan(row));
+        }
+
+        return sum * inverseBatch;
+    }
+
+    /// <summary>
+    /// One row: returns logsumexp(z) - z[label] and writes (softmax(z) - onehot(label)) * scale; gradient may be z itself.
+    /// </summary>
+    private static T RowLossAndGradient<T>(ReadOnlySpan<T> z, int label, T scale, Span<T> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T labelled = z[label]; // read before the gradient may overwrite it
+        T max = TensorPrimitives.Max(z);
+        gradient = gradient[..z.Length];
+        if (T.IsPositiveInfinity(max))
+        {
+            // Limit: the +Inf entries share the probability; the loss is log k if the label is one of them, else +Inf.
+            Softmax.RowCore(z, gradient);
+            T probability = gradient[label];
+            TensorPrimitives.Multiply<T>(gradient, scale, gradient);
+            gradient[label] -= scale;
+            return -T.Log(probability);
+        }
+
+        // gradient = e^(z - max) / sum * scale - onehot * scale;  loss = max + log(sum) - z[label]
+        TensorPrimitives.Subtract(z, max, gradient);
+        TensorPrimitives.Exp<T>(gradient, gradient);
+        T sum = TensorPrimitives.Sum<T>(gradient);
+        TensorPrimitives.Multiply<T>(gradient, scale / sum, gradient);
+        gradient[label] -= scale;
+        return max + T.Log(sum) - labelled;
+    }
+
+    private static void ValidateBatch(int rows, string parameterName)
+    {
+        if (rows == 0)
+        {
+            throw new ArgumentException("The batch is empty: a mean loss needs at least one row.", parameterName);
+        }
+    }
+
+    internal static void ValidateLabels(ReadOnlySpan<int> labels, int classes, string parameterName)
+    {
+        for (int row = 0; row < labels.Length; row++)
+        {
+            if ((uint)labels[row] >= (uint)classes)
+            {
+                Guard.ThrowLabelOutOfRange(row, labels[row], classes, parameterName);
+            }
+        }
+    }
+
+    internal static void ValidateOneHot<T>(ReadOnlySpan2D<T> oneHotLabels, string parameterName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < oneHotLabels.Height; row++)
+        {
+            ReadOnlySpan<T> values = oneHotLabels.GetRowSpan(row);
+            int ones = 0;
+            foreach (T value in values)
+            {
+                if (value == T.One)
+                {
+                    ones++;
+                }
+                else if (value != T.Zero)
+                {
+                    ones = -1;
+                    break;
+                }
+            }
+
+            if (ones != 1)
+            {
+                Guard.ThrowNotOneHot(row, parameterName);
+            }
+        }
+    }
+
+    /// <summary>The position of the 1 in a validated one-hot row.</summary>
+    internal static int OneHotIndex<T>(ReadOnlySpan<T> oneHotRow)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        oneHotRow.IndexOf(T.One);
+}

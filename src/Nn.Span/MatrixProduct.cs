@@ -1,0 +1,180 @@
+using System.Numerics.Tensors;
+using CommunityToolkit.HighPerformance;
+
+namespace Nn.Span;
+
+/// <summary>Whether a matrix product uses an operand as stored or transposed.</summary>
+internal enum Operand
+{
+    AsIs,
+    Transposed,
+}
+
+/// <summary>
+/// The one entry point through which the library multiplies matrices: C = op(A) op(B) + beta C.
+/// This is the straightforward, correct form (row updates and dot products on TensorPrimitives); a packed,
+/// register-blocked kernel can replace the body without changing a caller.
+/// </summary>
+internal static class MatrixProduct
+{
+    /// <summary>
+    /// C = op(A) op(B) + beta C. With beta = 0, C is only written, never read (so NaN left in C is ignored).
+    /// Shapes are checked by the caller: op(A) is M x K, op(B) is K x N, C is M x N, and C shares no memory with A or B.
+    /// </summary>
+    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = c.Height;
+        int n = c.Width;
+        int k = opA == Operand.AsIs ? a.Width : a.Height;
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            ScaleOrClear(c, beta);
+            return;
+        }
+
+        switch (opA, opB)
+        {
+            case (Operand.AsIs, Operand.AsIs):
+                RowTimesMatrix(a, b, c, beta);
+                break;
+            case (Operand.Transposed, Operand.AsIs):
+                ColumnTimesMatrix(a, b, c, beta);
+                break;
+            case (Operand.AsIs, Operand.Transposed):
+                RowDotRows(a, b, c, beta);
+                break;
+            default:
+                BothTransposed(a, b, c, beta);
+                break;
+        }
+    }
+
+    // C[i, :] = beta C[i, :] + sum_k A[i, k] B[k, :]
+    private static void RowTimesMatrix<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < c.Height; i++)
+        {
+            Span<T> cRow = c.GetRowSpan(i);
+            ReadOnlySpan<T> aRow = a.GetRowSpan(i);
+            StartRow(cRow, beta, aRow[0], b.GetRowSpan(0));
+            for (int p = 1; p < aRow.Length; p++)
+            {
+                TensorPrimitives.MultiplyAdd(b.GetRowSpan(p), aRow[p], cRow, cRow);
+            }
+        }
+    }
+
+    // C[i, :] = beta C[i, :] + sum_k A[k, i] B[k, :]
+    private static void ColumnTimesMatrix<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < c.Height; i++)
+        {
+            Span<T> cRow = c.GetRowSpan(i);
+            StartRow(cRow, beta, a[0, i], b.GetRowSpan(0));
+            for (int p = 1; p < a.Height; p++)
+            {
+                TensorPrimitives.MultiplyAdd(b.GetRowSpan(p), a[p, i], cRow, cRow);
+            }
+        }
+    }
+
+    // C[i, j] = beta C[i, j] + <A[i, :], B[j, :]>
+    private static void RowDotRows<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool readC = beta != T.Zero;
+        for (int i = 0; i < c.Height; i++)
+        {
+            ReadOnlySpan<T> aRow = a.GetRowSpan(i);
+            Span<T> cRow = c.GetRowSpan(i);
+            for (int j = 0; j < cRow.Length; j++)
+            {
+                T dot = TensorPrimitives.Dot(aRow, b.GetRowSpan(j));
+                cRow[j] = readC ? dot + (beta * cRow[j]) : dot;
+            }
+        }
+    }
+
+    // C[i, j] = beta C[i, j] + sum_k A[k, i] B[j, k]
+    private static void BothTransposed<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool readC = beta != T.Zero;
+        for (int i = 0; i < c.Height; i++)
+        {
+            Span<T> cRow = c.GetRowSpan(i);
+            for (int j = 0; j < cRow.Length; j++)
+            {
+                T sum = T.Zero;
+                for (int p = 0; p < a.Height; p++)
+                {
+                    sum += a[p, i] * b[j, p];
+                }
+
+                cRow[j] = readC ? sum + (beta * cRow[j]) : sum;
+            }
+        }
+    }
+
+    /// <summary>cRow = first * bRow + beta cRow, without reading cRow when beta is 0.</summary>
+    private static void StartRow<T>(Span<T> cRow, T beta, T first, ReadOnlySpan<T> bRow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (beta == T.Zero)
+        {
+            TensorPrimitives.Multiply(bRow, first, cRow);
+        }
+        else
+        {
+            TensorPrimitives.Multiply<T>(cRow, beta, cRow);
+            TensorPrimitives.MultiplyAdd(bRow, first, cRow, cRow);
+        }
+    }
+
+    private static void ScaleOrClear<T>(Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < c.Height; i++)
+        {
+            Span<T> cRow = c.GetRowSpan(i);
+            if (beta == T.Zero)
+            {
+                cRow.Clear();
+            }
+            else
+            {
+                TensorPrimitives.Multiply<T>(cRow, beta, cRow);
+            }
+        }
+    }
+
+    /// <summary>destination = sum over rows of matrix (the bias gradient: column sums).</summary>
+    public static void ColumnSums<T>(ReadOnlySpan2D<T> matrix, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        destination.Clear();
+        for (int i = 0; i < matrix.Height; i++)
+        {
+            TensorPrimitives.Add(destination, matrix.GetRowSpan(i), destination);
+        }
+    }
+
+    /// <summary>Every row of matrix += bias.</summary>
+    public static void AddToRows<T>(Span2D<T> matrix, ReadOnlySpan<T> bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < matrix.Height; i++)
+        {
+            Span<T> row = matrix.GetRowSpan(i);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Nn.Span;
+
+/// <summary>An element-wise operation on two operands, at every vector width and as a scalar.</summary>
+internal interface IBinaryOperator<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract T Invoke(T x, T y);
+
+    static abstract Vector128<T> Invoke(Vector128<T> x, Vector128<T> y);
+
+    static abstract Vector256<T> Invoke(Vector256<T> x, Vector256<T> y);
+
+    static abstract Vector512<T> Invoke(Vector512<T> x, Vector512<T> y);
+}
+
+/// <summary>
+/// The vector loop, written once: full vectors of the widest accelerated width, then one final vector
+/// that overlaps the previous one instead of a scalar tail. The final vector is loaded before anything
+/// is stored, so exact in-place calls (destination == x or y) stay correct.
+/// </summary>
+internal static class VectorLoop
+{
+    /// <summary>destination[i] = TOperator(x[i], y[i]). Lengths are checked by the caller.</summary>
+    public static void Binary<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOperator : IBinaryOperator<T>
+    {
+        int length = x.Length;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        ref T dRef = ref MemoryMarshal.GetReference(destination);
+
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
+        {
+            int count = Vector512<T>.Count;
+            int last = length - count;
+            Vector512<T> tail = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)last), Vector512.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i), Vector512.LoadUnsafe(ref yRef, (nuint)i))
+                    .StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            int count = Vector256<T>.Count;
+            int last = length - count;
+            Vector256<T> tail = TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)last), Vector256.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i), Vector256.LoadUnsafe(ref yRef, (nuint)i))
+                    .StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            int count = Vector128<T>.Count;
+            int last = length - count;
+            Vector128<T> tail = TOperator.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last), Vector128.LoadUnsafe(ref yRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i), Vector128.LoadUnsafe(ref yRef, (nuint)i))
+                    .StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            Unsafe.Add(ref dRef, i) = TOperator.Invoke(Unsafe.Add(ref xRef, i), Unsafe.Add(ref yRef, i));
+        }
+    }
+}
+
+/// <summary>x * (1 - x): the sigmoid's derivative from its output when y == x.</summary>
+internal readonly struct SigmoidDerivativeOperator<T> : IBinaryOperator<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // Only x is used; y is the same span (see Activations.SigmoidDerivativeFromOutput).
+    public static T Invoke(T x, T y) => x * (T.One - x);
+
+    public static Vector128<T> Invoke(Vector128<T> x, Vector128<T> y) => x * (Vector128<T>.One - x);
+
+    public static Vector256<T> Invoke(Vector256<T> x, Vector256<T> y) => x * (Vector256<T>.One - x);
+
+    public static Vector512<T> Invoke(Vector512<T> x, Vector512<T> y) => x * (Vector512<T>.One - x);
+}
+
+/// <summary>g * h * (1 - h): a gradient g pulled back through a sigmoid whose output is h.</summary>
+internal readonly struct SigmoidBackwardOperator<T> : IBinaryOperator<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Invoke(T g, T h) => g * (h * (T.One - h));
+
+    public static Vector128<T> Invoke(Vector128<T> g, Vector128<T> h) => g * (h * (Vector128<T>.One - h));
+
+    public static Vector256<T> Invoke(Vector256<T> g, Vector256<T> h) => g * (h * (Vector256<T>.One - h));
+
+    public static Vector512<T> Invoke(Vector512<T> g, Vector512<T> h) => g * (h * (Vector512<T>.One - h));
+}

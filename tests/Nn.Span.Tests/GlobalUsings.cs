@@ -1,0 +1,3 @@
+global using System.Numerics;
+global using CommunityToolkit.HighPerformance;
+global using Xunit;
