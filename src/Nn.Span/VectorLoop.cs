@@ -17,6 +17,19 @@ internal interface IBinaryOperator<T>
     static abstract Vector512<T> Invoke(Vector512<T> x, Vector512<T> y);
 }
 
+/// <summary>An element-wise operation on one operand, at every vector width and as a scalar.</summary>
+internal interface IUnaryOperator<T>
+    where T : unmanaged
+{
+    static abstract T Invoke(T x);
+
+    static abstract Vector128<T> Invoke(Vector128<T> x);
+
+    static abstract Vector256<T> Invoke(Vector256<T> x);
+
+    static abstract Vector512<T> Invoke(Vector512<T> x);
+}
+
 /// <summary>
 /// The vector loop, written once: full vectors of the widest accelerated width, then one final vector
 /// that overlaps the previous one instead of a scalar tail. The final vector is loaded before anything
@@ -24,6 +37,63 @@ internal interface IBinaryOperator<T>
 /// </summary>
 internal static class VectorLoop
 {
+    /// <summary>destination[i] = TOperator(x[i]). Lengths are checked by the caller.</summary>
+    public static void Unary<T, TOperator>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged
+        where TOperator : IUnaryOperator<T>
+    {
+        int length = x.Length;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T dRef = ref MemoryMarshal.GetReference(destination);
+
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<T>.Count)
+        {
+            int count = Vector512<T>.Count;
+            int last = length - count;
+            Vector512<T> tail = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count)
+        {
+            int count = Vector256<T>.Count;
+            int last = length - count;
+            Vector256<T> tail = TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<T>.Count)
+        {
+            int count = Vector128<T>.Count;
+            int last = length - count;
+            Vector128<T> tail = TOperator.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)last));
+            for (int i = 0; i < last; i += count)
+            {
+                TOperator.Invoke(Vector128.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+            return;
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            Unsafe.Add(ref dRef, i) = TOperator.Invoke(Unsafe.Add(ref xRef, i));
+        }
+    }
+
     /// <summary>destination[i] = TOperator(x[i], y[i]). Lengths are checked by the caller.</summary>
     public static void Binary<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
