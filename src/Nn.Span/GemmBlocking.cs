@@ -1,0 +1,40 @@
+using System.Runtime.Intrinsics;
+
+namespace Nn.Span;
+
+/// <summary>
+/// Block sizes of the packed matrix product, in one place with the reasons for their values
+/// (one core: L1d 48 KiB, L2 2 MiB; float sizes quoted, double blocks hold half as many columns per vector).
+/// </summary>
+internal static class GemmBlocking
+{
+    /// <summary>Rows of C per micro-tile (MR): 8 rows x 2 vectors = 16 accumulators, well inside 32 vector registers.</summary>
+    public const int TileRows = 8;
+
+    /// <summary>K per block (KC): a B micro-panel is KC x NR = 256 x 32 floats = 32 KiB, which stays in the 48 KiB L1.</summary>
+    public const int DepthBlock = 256;
+
+    /// <summary>Rows of A per block (MC): the packed A block is MC x KC = 128 x 256 floats = 128 KiB, resident in L2.</summary>
+    public const int RowBlock = 128;
+
+    /// <summary>Columns of B per block (NC): the packed B block is KC x NC = 256 x 2048 floats = 2 MiB, streamed from L2/L3.</summary>
+    public const int ColumnBlock = 2048;
+
+    /// <summary>
+    /// Below this many multiply-adds (M N K) packing costs more than it saves and the direct row-by-row path is used.
+    /// </summary>
+    public const long DirectPathLimit = 32 * 32 * 32;
+
+    /// <summary>Columns of C per micro-tile (NR): two vectors.</summary>
+    public static int TileColumns<T>() => 2 * Vector512<T>.Count;
+
+    /// <summary>Elements of the packing buffer the blocked product needs for a K x N right operand: one A block and one B block.</summary>
+    public static long PackingLength<T>(int depth, int columns)
+    {
+        long kc = Math.Min(DepthBlock, Math.Max(depth, 1));
+        long nc = RoundUp(Math.Min(ColumnBlock, Math.Max(columns, 1)), TileColumns<T>());
+        return (kc * RowBlock) + (kc * nc);
+    }
+
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+
+namespace Nn.Span;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the contiguous, zero-padded panels the micro-kernel reads: transposes are
+/// absorbed here, so the kernel always sees one layout.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs op(A)[rowStart .. rowStart + rows, depthStart .. depthStart + depth] into panels of MR rows:
+    /// packed[panel][p][r] = op(A)[rowStart + panel MR + r, depthStart + p], rows past the end padded with zeros.
+    /// </summary>
+    public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int depthStart, int depth, T* packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int mr = GemmBlocking.TileRows;
+        for (int panel = 0; panel < rows; panel += mr)
+        {
+            int valid = Math.Min(mr, rows - panel);
+            T* destination = packed + ((nint)panel * depth);
+            if (op == Operand.AsIs)
+            {
+                // op(A)[i, p] = A[i, p]: each panel row is a strided column of the packed panel.
+                for (int r = 0; r < valid; r++)
+                {
+                    T* source = a + ((rowStart + panel + r) * rowStride) + depthStart;
+                    for (int p = 0; p < depth; p++)
+                    {
+                        destination[(p * mr) + r] = source[p];
+                    }
+                }
+            }
+            else
+            {
+                // op(A)[i, p] = A[p, i]: MR consecutive elements of row p of A.
+                for (int p = 0; p < depth; p++)
+                {
+                    T* source = a + ((depthStart + p) * rowStride) + rowStart + panel;
+                    for (int r = 0; r < valid; r++)
+                    {
+                        destination[(p * mr) + r] = source[r];
+                    }
+                }
+            }
+
+            for (int r = valid; r < mr; r++)
+            {
+                for (int p = 0; p < depth; p++)
+                {
+                    destination[(p * mr) + r] = T.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[depthStart .. depthStart + depth, columnStart .. columnStart + columns] into panels of NR columns:
+    /// packed[panel][p][j] = op(B)[depthStart + p, columnStart + panel NR + j], columns past the end padded with zeros.
+    /// </summary>
+    public static void PackB<T>(T* b, nint rowStride, Operand op, int depthStart, int depth, int columnStart, int columns, T* packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = GemmBlocking.TileColumns<T>();
+        for (int panel = 0; panel < columns; panel += nr)
+        {
+            int valid = Math.Min(nr, columns - panel);
+            T* destination = packed + ((nint)panel * depth);
+            if (op == Operand.AsIs)
+            {
+                // op(B)[p, j] = B[p, j]: NR consecutive elements of row p.
+                for (int p = 0; p < depth; p++)
+                {
+                    T* source = b + ((depthStart + p) * rowStride) + columnStart + panel;
+                    T* target = destination + (p * nr);
+                    if (valid == nr)
+                    {
+                        Unsafe.CopyBlockUnaligned(target, source, (uint)(nr * sizeof(T)));
+                    }
+                    else
+                    {
+                        Unsafe.CopyBlockUnaligned(target, source, (uint)(valid * sizeof(T)));
+                        new Span<T>(target + valid, nr - valid).Clear();
+                    }
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: row j of B supplies column j of the panel.
+                for (int j = 0; j < valid; j++)
+                {
+                    T* source = b + ((columnStart + panel + j) * rowStride) + depthStart;
+                    for (int p = 0; p < depth; p++)
+                    {
+                        destination[(p * nr) + j] = source[p];
+                    }
+                }
+
+                for (int p = 0; p < depth && valid < nr; p++)
+                {
+                    new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
+                }
+            }
+        }
+    }
+}

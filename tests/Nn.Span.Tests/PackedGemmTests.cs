@@ -1,0 +1,114 @@
+namespace Nn.Span.Tests;
+
+/// <summary>
+/// The packed, blocked product against a triple loop accumulated in double. Tolerance: each entry is a sum of K
+/// products, whose float rounding error is bounded by about K eps sum |a_ip b_pj| (eps = 2^-24 for float,
+/// 2^-53 for double); the tests allow 2 K eps times that magnitude.
+/// </summary>
+public sealed unsafe class PackedGemmTests
+{
+    private static readonly int[] Sizes = [1, 2, 3, 7, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129];
+
+    public static TheoryData<int, int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        var random = new Random(7);
+        for (int i = 0; i < 40; i++)
+        {
+            data.Add(Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], random.Next(4));
+        }
+
+        data.Add(256, 512, 300, 0); // more than one K block and one M block
+        data.Add(130, 2100, 9, 1);  // more than one N block
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Packed_product_matches_double_reference_for_every_transpose(int m, int n, int k, int transposes)
+    {
+        Check<float>(m, n, k, (transposes & 1) != 0, (transposes & 2) != 0, beta: 0f, seed: m * 31 + n);
+        Check<double>(m, n, k, (transposes & 1) != 0, (transposes & 2) != 0, beta: 0.5, seed: m + n * 17);
+    }
+
+    private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
+        int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
+        const int pitch = 3; // every operand is a strided view with a gap after each row
+        T[] a = Fill<T>(random, aRows * (aCols + pitch));
+        T[] b = Fill<T>(random, bRows * (bCols + pitch));
+        int guard = 40;
+        T[] c = Fill<T>(random, (m * (n + pitch)) + guard);
+        T[] original = (T[])c.Clone();
+        var aView = new ReadOnlySpan2D<T>(a, 0, aRows, aCols, pitch);
+        var bView = new ReadOnlySpan2D<T>(b, 0, bRows, bCols, pitch);
+        var cView = new Span2D<T>(c, 0, m, n, pitch);
+
+        var packing = new AlignedBuffer<T>(GemmBlocking.PackingLength<T>(k, n));
+        PackedGemm.Multiply(aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, packing.Pointer);
+
+        double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double x = double.CreateChecked(transposeA ? aView[p, i] : aView[i, p]);
+                    double y = double.CreateChecked(transposeB ? bView[j, p] : bView[p, j]);
+                    sum += x * y;
+                    magnitude += Math.Abs(x * y);
+                }
+
+                double previous = double.CreateChecked(original[(i * (n + pitch)) + j]);
+                double expected = sum + (double.CreateChecked(beta) * previous);
+                magnitude += Math.Abs(double.CreateChecked(beta) * previous);
+                double actual = double.CreateChecked(cView[i, j]);
+                double bound = 2 * (k + 2) * eps * magnitude;
+                Assert.True(Math.Abs(actual - expected) <= bound, $"C[{i},{j}] = {actual}, expected {expected} (bound {bound})");
+            }
+
+            // The pitch gap after row i is untouched.
+            for (int g = 0; g < pitch; g++)
+            {
+                int index = (i * (n + pitch)) + n + g;
+                Assert.Equal(original[index], c[index]);
+            }
+        }
+
+        for (int index = m * (n + pitch); index < c.Length; index++)
+        {
+            Assert.Equal(original[index], c[index]);
+        }
+    }
+
+    private static T[] Fill<T>(Random random, int length)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, length).Select(_ => T.CreateChecked((random.NextDouble() * 2) - 1)).ToArray();
+
+    [Fact]
+    public void Beta_zero_ignores_nan_in_c_and_nan_in_a_propagates()
+    {
+        const int m = 20, n = 40, k = 9;
+        float[] a = Enumerable.Range(0, m * k).Select(i => (float)(i % 5) - 2).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(i => (float)(i % 3) - 1).ToArray();
+        float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+        var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
+        PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, packing.Pointer);
+        Assert.All(c, value => Assert.False(float.IsNaN(value)));
+
+        a[(3 * k) + 4] = float.NaN; // row 3 of C becomes NaN, every other row stays finite
+        PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, packing.Pointer);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Assert.Equal(i == 3, float.IsNaN(c[(i * n) + j]));
+            }
+        }
+    }
+}
