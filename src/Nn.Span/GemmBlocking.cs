@@ -20,11 +20,6 @@ internal static class GemmBlocking
     /// <summary>Columns of B per block (NC): the packed B block is KC x NC = 256 x 2048 floats = 2 MiB, streamed from L2/L3.</summary>
     public const int ColumnBlock = 2048;
 
-    /// <summary>
-    /// Below this many multiply-adds (M N K) packing costs more than it saves and the direct row-by-row path is used.
-    /// </summary>
-    public const long DirectPathLimit = 32 * 32 * 32;
-
     /// <summary>Columns of C per micro-tile (NR): two vectors.</summary>
     public static int TileColumns<T>() => 2 * Vector512<T>.Count;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -12,8 +13,8 @@ internal enum Operand
 
 /// <summary>
 /// The one entry point through which the library multiplies matrices: C = op(A) op(B) + beta C.
-/// This is the straightforward, correct form (row updates and dot products on TensorPrimitives); a packed,
-/// register-blocked kernel can replace the body without changing a caller.
+/// With Vector512 hardware and a packing buffer, it runs the packed, register-blocked product
+/// (<see cref="PackedGemm"/>); otherwise the direct form (row updates and dot products on TensorPrimitives).
 /// </summary>
 internal static class MatrixProduct
 {
@@ -21,13 +22,55 @@ internal static class MatrixProduct
     /// C = op(A) op(B) + beta C. With beta = 0, C is only written, never read (so NaN left in C is ignored).
     /// Shapes are checked by the caller: op(A) is M x K, op(B) is K x N, C is M x N, and C shares no memory with A or B.
     /// </summary>
-    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta)
+    /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>
+    /// <param name="opA">How A is used.</param>
+    /// <param name="b">B, or B^T when <paramref name="opB"/> is <see cref="Operand.Transposed"/>.</param>
+    /// <param name="opB">How B is used.</param>
+    /// <param name="c">C, M x N.</param>
+    /// <param name="beta">The factor of C's previous contents; 0 to overwrite C.</param>
+    /// <param name="packing">Room for the packed panels (<see cref="GemmBlocking.PackingLength{T}"/>), from a pinned
+    /// buffer; when it is shorter, the direct form runs.</param>
+    public static unsafe void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, Span<T> packing)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = c.Height;
         int n = c.Width;
         int k = opA == Operand.AsIs ? a.Width : a.Height;
         if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            ScaleOrClear(c, beta);
+            return;
+        }
+
+        if (Vector512.IsHardwareAccelerated && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
+        {
+            fixed (T* panels = packing)
+            {
+                PackedGemm.Multiply(a, opA, b, opB, c, beta, panels);
+            }
+
+            return;
+        }
+
+        Direct(a, opA, b, opB, c, beta);
+    }
+
+    /// <summary>C = op(A) op(B) + beta C without a packing buffer: the direct form.</summary>
+    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Direct(a, opA, b, opB, c, beta);
+
+    /// <summary>The direct form of <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, Span{T})"/>, without packing; the reference the packed form is tested against.</summary>
+    public static void Direct<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = opA == Operand.AsIs ? a.Width : a.Height;
+        if (c.Height == 0 || c.Width == 0)
         {
             return;
         }
@@ -154,6 +197,18 @@ internal static class MatrixProduct
                 TensorPrimitives.Multiply<T>(cRow, beta, cRow);
             }
         }
+    }
+
+    /// <summary>The packing room a network's six products need: the largest over (K, N) of each product.</summary>
+    public static long PackingLengthForNetwork<T>(NetworkDimensions d, int maxBatchSize)
+    {
+        // X W1 (K = Dx, N = H), h W2 (H, Dy), h^T dZ2 (batch, Dy), dZ2 W2^T (Dy, H), X^T dZ1 (batch, H), dZ1 W1^T (H, Dx)
+        long length = GemmBlocking.PackingLength<T>(d.Inputs, d.Hidden);
+        length = Math.Max(length, GemmBlocking.PackingLength<T>(d.Hidden, d.Outputs));
+        length = Math.Max(length, GemmBlocking.PackingLength<T>(maxBatchSize, d.Outputs));
+        length = Math.Max(length, GemmBlocking.PackingLength<T>(d.Outputs, d.Hidden));
+        length = Math.Max(length, GemmBlocking.PackingLength<T>(maxBatchSize, d.Hidden));
+        return Math.Max(length, GemmBlocking.PackingLength<T>(d.Hidden, d.Inputs));
     }
 
     /// <summary>destination = sum over rows of matrix (the bias gradient: column sums).</summary>

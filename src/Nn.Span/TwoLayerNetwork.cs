@@ -254,7 +254,7 @@ public sealed class TwoLayerNetwork<T>
         Span2D<T> logits = workspace.Logits(rows);
 
         // h = sigmoid(X W1 + b1)
-        MatrixProduct.Multiply(data, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.AsIs, hidden, T.Zero);
+        MatrixProduct.Multiply(data, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.AsIs, hidden, T.Zero, workspace.Packing);
         MatrixProduct.AddToRows(hidden, parameters.Slice(d.HiddenBiasOffset, d.Hidden));
         for (int row = 0; row < rows; row++)
         {
@@ -263,7 +263,7 @@ public sealed class TwoLayerNetwork<T>
         }
 
         // z = h W2 + b2
-        MatrixProduct.Multiply<T>(hidden, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.AsIs, logits, T.Zero);
+        MatrixProduct.Multiply<T>(hidden, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.AsIs, logits, T.Zero, workspace.Packing);
         MatrixProduct.AddToRows(logits, parameters.Slice(d.OutputBiasOffset, d.Outputs));
         return logits;
     }
@@ -280,11 +280,11 @@ public sealed class TwoLayerNetwork<T>
         T cost = CrossEntropy.FromLogitsCore<T>(logits, labels, logits);
 
         // dW2 = h^T dZ2, db2 = column sums of dZ2
-        MatrixProduct.Multiply<T>(hidden, Operand.Transposed, logits, Operand.AsIs, MutableView(gradient, d.OutputWeightsOffset, d.Hidden, d.Outputs), T.Zero);
+        MatrixProduct.Multiply<T>(hidden, Operand.Transposed, logits, Operand.AsIs, MutableView(gradient, d.OutputWeightsOffset, d.Hidden, d.Outputs), T.Zero, workspace.Packing);
         MatrixProduct.ColumnSums<T>(logits, gradient.Slice(d.OutputBiasOffset, d.Outputs));
 
         // dH = dZ2 W2^T; dZ1 = dH * h (1 - h)
-        MatrixProduct.Multiply<T>(logits, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.Transposed, hiddenDelta, T.Zero);
+        MatrixProduct.Multiply<T>(logits, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.Transposed, hiddenDelta, T.Zero, workspace.Packing);
         for (int row = 0; row < rows; row++)
         {
             Span<T> delta = hiddenDelta.GetRowSpan(row);
@@ -292,13 +292,13 @@ public sealed class TwoLayerNetwork<T>
         }
 
         // dW1 = X^T dZ1, db1 = column sums of dZ1
-        MatrixProduct.Multiply(data, Operand.Transposed, hiddenDelta, Operand.AsIs, MutableView(gradient, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), T.Zero);
+        MatrixProduct.Multiply(data, Operand.Transposed, hiddenDelta, Operand.AsIs, MutableView(gradient, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), T.Zero, workspace.Packing);
         MatrixProduct.ColumnSums<T>(hiddenDelta, gradient.Slice(d.HiddenBiasOffset, d.Hidden));
 
         // dX = dZ1 W1^T
         if (!inputGradient.IsEmpty)
         {
-            MatrixProduct.Multiply<T>(hiddenDelta, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.Transposed, inputGradient, T.Zero);
+            MatrixProduct.Multiply<T>(hiddenDelta, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.Transposed, inputGradient, T.Zero, workspace.Packing);
         }
 
         return cost;

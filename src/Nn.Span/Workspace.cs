@@ -25,6 +25,8 @@ public sealed class Workspace<T>
     private readonly int _hiddenDeltaOffset;
     private readonly int _logitsOffset;
     private readonly int _labelsOffset;
+    private readonly int _packingOffset;
+    private readonly int _packingLength;
 
     /// <summary>Creates a workspace for networks of <paramref name="dimensions"/> and batches of up to <paramref name="maxBatchSize"/> rows.</summary>
     /// <param name="dimensions">The network's dimensions.</param>
@@ -37,12 +39,15 @@ public sealed class Workspace<T>
         MaxBatchSize = maxBatchSize;
 
         // Size table: hidden activations h (N x H), hidden deltas dH / dZ1 (N x H), logits / dZ2 (N x Dy),
-        // and the decoded labels (N ints stored in the same block).
+        // the decoded labels (N ints stored in the same block), and the packing panels of the matrix products.
         long total = 0;
         _hiddenOffset = Reserve(ref total, (long)maxBatchSize * dimensions.Hidden);
         _hiddenDeltaOffset = Reserve(ref total, (long)maxBatchSize * dimensions.Hidden);
         _logitsOffset = Reserve(ref total, (long)maxBatchSize * dimensions.Outputs);
         _labelsOffset = Reserve(ref total, ((long)maxBatchSize * sizeof(int) + Unsafe.SizeOf<T>() - 1) / Unsafe.SizeOf<T>());
+        long packing = MatrixProduct.PackingLengthForNetwork<T>(dimensions, maxBatchSize);
+        _packingOffset = Reserve(ref total, packing);
+        _packingLength = (int)packing;
 
         long withSlack = total + (AlignmentBytes / Unsafe.SizeOf<T>());
         if (withSlack > Array.MaxLength)
@@ -76,6 +81,9 @@ public sealed class Workspace<T>
     /// <summary>Class labels decoded from one-hot rows, N ints.</summary>
     internal Span<int> Labels(int rows) =>
         MemoryMarshal.Cast<T, int>(_block.AsSpan(_origin + _labelsOffset))[..rows];
+
+    /// <summary>Packed panels of the matrix products' operands (see <see cref="PackedGemm"/>).</summary>
+    internal Span<T> Packing => _block.AsSpan(_origin + _packingOffset, _packingLength);
 
     /// <summary>Throws unless this workspace fits a call of <paramref name="rows"/> rows on a network of <paramref name="dimensions"/>.</summary>
     internal void EnsureFits(NetworkDimensions dimensions, int rows, string parameterName)
