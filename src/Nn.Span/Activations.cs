@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -9,7 +10,8 @@ namespace Nn.Span;
 /// </summary>
 /// <remarks>
 /// Special values: sigma(NaN) = NaN, sigma(+Inf) = 1, sigma(-Inf) = 0, sigma(+-0) = 0.5; large |x| saturates to
-/// 1 or 0 without producing NaN. Every method allows exact in-place calls (the destination is the input) and
+/// 1 or 0 without producing NaN. Accuracy: float is computed in float arithmetic from e^-|x| and is within 3 ulp
+/// of the exact value over the whole float range (subnormal results included); double uses TensorPrimitives. Every method allows exact in-place calls (the destination is the input) and
 /// rejects a destination that partially overlaps the input with an <see cref="ArgumentException"/>.
 /// </remarks>
 public static class Activations
@@ -23,14 +25,14 @@ public static class Activations
     {
         Guard.DestinationLongEnough(destination.Length, x.Length);
         Guard.NoPartialOverlap(x, destination, nameof(destination));
-        TensorPrimitives.Sigmoid(x, destination);
+        SigmoidCore(x, destination);
     }
 
     /// <summary>Replaces every value x with 1 / (1 + e^-x).</summary>
     /// <param name="values">The inputs, overwritten by the outputs.</param>
     public static void Sigmoid<T>(Span<T> values)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        TensorPrimitives.Sigmoid<T>(values, values);
+        SigmoidCore<T>(values, values);
 
     /// <summary>Computes destination[i, j] = 1 / (1 + e^-x[i, j]) for a matrix; either may be a strided sub-matrix.</summary>
     /// <param name="x">The inputs.</param>
@@ -43,13 +45,13 @@ public static class Activations
         Guard.NoPartialOverlap(x, destination, nameof(destination));
         if (x.TryGetSpan(out ReadOnlySpan<T> xFlat) && destination.TryGetSpan(out Span<T> destinationFlat))
         {
-            TensorPrimitives.Sigmoid(xFlat, destinationFlat);
+            SigmoidCore(xFlat, destinationFlat);
             return;
         }
 
         for (int row = 0; row < x.Height; row++)
         {
-            TensorPrimitives.Sigmoid(x.GetRowSpan(row), destination.GetRowSpan(row));
+            SigmoidCore(x.GetRowSpan(row), destination.GetRowSpan(row));
         }
     }
 
@@ -105,5 +107,22 @@ public static class Activations
         Guard.NoPartialOverlap(outputGradient, destination, nameof(destination));
         Guard.NoPartialOverlap(sigmoid, destination, nameof(destination));
         VectorLoop.Binary<T, SigmoidBackwardOperator<T>>(outputGradient, sigmoid, destination);
+    }
+
+    /// <summary>
+    /// The sigmoid without argument checks: float in float arithmetic (<see cref="FloatExponential"/>), double on
+    /// TensorPrimitives. destination may be x itself.
+    /// </summary>
+    internal static void SigmoidCore<T>(ReadOnlySpan<T> x, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            VectorLoop.Unary<float, FloatExponential.SigmoidOperator>(
+                MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(destination));
+            return;
+        }
+
+        TensorPrimitives.Sigmoid(x, destination);
     }
 }

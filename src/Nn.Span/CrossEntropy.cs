@@ -141,9 +141,7 @@ public static class CrossEntropy
         }
 
         // gradient = e^(z - max) / sum * scale - onehot * scale;  loss = max + log(sum) - z[label]
-        TensorPrimitives.Subtract(z, max, gradient);
-        TensorPrimitives.Exp<T>(gradient, gradient);
-        T sum = TensorPrimitives.Sum<T>(gradient);
+        T sum = ExponentialSum.WriteAndSum(z, max, gradient);
         TensorPrimitives.Multiply<T>(gradient, scale / sum, gradient);
         gradient[label] -= scale;
         return max + T.Log(sum) - labelled;

@@ -138,15 +138,37 @@ internal static class FloatExponential
         public static Vector512<float> Invoke(Vector512<float> x) => Exp(x);
     }
 
-    /// <summary>sigma(x) = 1 / (1 + e^-x) from the float exponential; saturates to exactly 0 or 1 without NaN.</summary>
+    /// <summary>
+    /// sigma(x) from the float exponential of -|x|, which never overflows: with e = e^-|x|, sigma(x) = 1 / (1 + e) for
+    /// x &gt;= 0 and e / (1 + e) for x &lt; 0. Saturates to exactly 1, and to subnormal then 0, without NaN.
+    /// </summary>
     internal readonly struct SigmoidOperator : IUnaryOperator<float>
     {
-        public static float Invoke(float x) => 1f / (1f + Exp(-x));
+        public static float Invoke(float x)
+        {
+            float e = Exp(-MathF.Abs(x));
+            return (x >= 0 ? 1f : e) / (1f + e);
+        }
 
-        public static Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + Exp(-x));
+        public static Vector128<float> Invoke(Vector128<float> x)
+        {
+            Vector128<float> e = Exp(-Vector128.Abs(x));
+            Vector128<float> numerator = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), Vector128<float>.One, e);
+            return numerator / (Vector128<float>.One + e);
+        }
 
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
+        public static Vector256<float> Invoke(Vector256<float> x)
+        {
+            Vector256<float> e = Exp(-Vector256.Abs(x));
+            Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, e);
+            return numerator / (Vector256<float>.One + e);
+        }
 
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+        public static Vector512<float> Invoke(Vector512<float> x)
+        {
+            Vector512<float> e = Exp(-Vector512.Abs(x));
+            Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.One, e);
+            return numerator / (Vector512<float>.One + e);
+        }
     }
 }

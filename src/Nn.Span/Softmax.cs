@@ -21,9 +21,6 @@ namespace Nn.Span;
 /// </remarks>
 public static class Softmax
 {
-    // Log-softmax sums exp(x - max) through a small stack buffer so that it can run in place.
-    private const int ExpChunk = 256;
-
     /// <summary>softmax(x)_i = e^(x_i - m) / sum_j e^(x_j - m), with m = max_j x_j.</summary>
     /// <param name="logits">One row of logits.</param>
     /// <param name="destination">Receives the probabilities; at least as long as <paramref name="logits"/>.</param>
@@ -130,12 +127,11 @@ public static class Softmax
             return;
         }
 
-        // destination = e^(x - max); then divide by its sum. NaN in x (or a row of -Inf) gives NaN everywhere.
+        // destination = e^(x - max) with its sum in the same pass; then scale by 1 / sum.
+        // NaN in x (or a row of -Inf) gives NaN everywhere.
         destination = destination[..logits.Length];
-        TensorPrimitives.Subtract(logits, max, destination);
-        TensorPrimitives.Exp<T>(destination, destination);
-        T sum = TensorPrimitives.Sum<T>(destination);
-        TensorPrimitives.Divide<T>(destination, sum, destination);
+        T sum = ExponentialSum.WriteAndSum(logits, max, destination);
+        TensorPrimitives.Multiply<T>(destination, T.One / sum, destination);
     }
 
     /// <summary>Log-softmax of one row without argument checks; destination may be logits itself.</summary>
@@ -154,28 +150,12 @@ public static class Softmax
             return;
         }
 
-        // destination = x - max, then subtract log sum_j e^(x_j - max).
+        // destination = (x - max) - log sum_j e^(x_j - max); the sum is taken before anything is written.
+        // Subtracting max first keeps x - max exact near the maximum, however large the logits.
+        T logSum = T.Log(ExponentialSum.Sum(logits, max));
         destination = destination[..logits.Length];
         TensorPrimitives.Subtract(logits, max, destination);
-        T logSum = T.Log(SumOfExp<T>(destination));
         TensorPrimitives.Subtract<T>(destination, logSum, destination);
-    }
-
-    /// <summary>sum_i e^(shifted_i), computed in chunks through the stack so that the input is not overwritten.</summary>
-    internal static T SumOfExp<T>(ReadOnlySpan<T> shifted)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Span<T> chunk = stackalloc T[ExpChunk];
-        T sum = T.Zero;
-        for (int start = 0; start < shifted.Length; start += ExpChunk)
-        {
-            ReadOnlySpan<T> part = shifted.Slice(start, Math.Min(ExpChunk, shifted.Length - start));
-            Span<T> exp = chunk[..part.Length];
-            TensorPrimitives.Exp(part, exp);
-            sum += TensorPrimitives.Sum<T>(exp);
-        }
-
-        return sum;
     }
 
     private static void BackwardCore<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> outputGradient, Span<T> destination)

@@ -259,7 +259,7 @@ public sealed class TwoLayerNetwork<T>
         for (int row = 0; row < rows; row++)
         {
             Span<T> h = hidden.GetRowSpan(row);
-            TensorPrimitives.Sigmoid<T>(h, h);
+            Activations.SigmoidCore<T>(h, h);
         }
 
         // z = h W2 + b2

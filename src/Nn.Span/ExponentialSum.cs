@@ -1,0 +1,141 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Nn.Span;
+
+/// <summary>
+/// The passes softmax and the loss share: e^(x - shift) written out with its sum in the same pass, and the sum
+/// alone. Float runs on <see cref="FloatExponential"/> (float arithmetic, Vector512); double on TensorPrimitives.
+/// </summary>
+internal static class ExponentialSum
+{
+    // Without a destination, double exponentials go through a small stack buffer so that the input survives.
+    private const int Chunk = 256;
+
+    /// <summary>destination[i] = e^(x[i] - shift); returns sum_i destination[i]. destination may be x itself.</summary>
+    public static T WriteAndSum<T>(ReadOnlySpan<T> x, T shift, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float sum = WriteAndSumFloat(
+                MemoryMarshal.Cast<T, float>(x), Unsafe.BitCast<T, float>(shift), MemoryMarshal.Cast<T, float>(destination));
+            return Unsafe.BitCast<float, T>(sum);
+        }
+
+        destination = destination[..x.Length];
+        TensorPrimitives.Subtract(x, shift, destination);
+        TensorPrimitives.Exp<T>(destination, destination);
+        return TensorPrimitives.Sum<T>(destination);
+    }
+
+    /// <summary>sum_i e^(x[i] - shift), leaving x as it is.</summary>
+    public static T Sum<T>(ReadOnlySpan<T> x, T shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Unsafe.BitCast<float, T>(SumFloat(MemoryMarshal.Cast<T, float>(x), Unsafe.BitCast<T, float>(shift)));
+        }
+
+        Span<T> chunk = stackalloc T[Chunk];
+        T sum = T.Zero;
+        for (int start = 0; start < x.Length; start += Chunk)
+        {
+            ReadOnlySpan<T> part = x.Slice(start, Math.Min(Chunk, x.Length - start));
+            Span<T> exp = chunk[..part.Length];
+            TensorPrimitives.Subtract(part, shift, exp);
+            TensorPrimitives.Exp<T>(exp, exp);
+            sum += TensorPrimitives.Sum<T>(exp);
+        }
+
+        return sum;
+    }
+
+    private static float WriteAndSumFloat(ReadOnlySpan<float> x, float shift, Span<float> destination)
+    {
+        int length = x.Length;
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float dRef = ref MemoryMarshal.GetReference(destination);
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        {
+            int count = Vector512<float>.Count;
+            int last = length - count;
+            Vector512<float> s = Vector512.Create(shift);
+
+            // The final (overlapping) vector is read before anything is stored, so in-place calls stay correct.
+            Vector512<float> tail = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
+            Vector512<float> sum = Vector512<float>.Zero;
+            int i = 0;
+            for (; i < last; i += count)
+            {
+                // d_i = e^(x_i - shift); sum += d_i
+                Vector512<float> e = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
+                e.StoreUnsafe(ref dRef, (nuint)i);
+                sum += e;
+            }
+
+            tail.StoreUnsafe(ref dRef, (nuint)last);
+
+            // Only the lanes of the final vector that the loop did not cover join the sum.
+            Vector512<int> lane = Vector512<int>.Indices + Vector512.Create(last);
+            Vector512<float> fresh = Vector512.GreaterThanOrEqual(lane, Vector512.Create(i)).AsSingle();
+            return Vector512.Sum(sum + (tail & fresh));
+        }
+
+        if (Vector512.IsHardwareAccelerated && length > 0)
+        {
+            // A row shorter than one vector: pad it with -Inf (e^-Inf = 0) and run one vector.
+            Span<float> padded = stackalloc float[Vector512<float>.Count];
+            padded.Fill(float.NegativeInfinity);
+            x.CopyTo(padded);
+            Vector512<float> e = FloatExponential.Exp(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift));
+            e.CopyTo(padded);
+            padded[..length].CopyTo(destination);
+            return Vector512.Sum(e);
+        }
+
+        float total = 0;
+        for (int i = 0; i < length; i++)
+        {
+            float e = FloatExponential.Exp(Unsafe.Add(ref xRef, i) - shift);
+            Unsafe.Add(ref dRef, i) = e;
+            total += e;
+        }
+
+        return total;
+    }
+
+    private static float SumFloat(ReadOnlySpan<float> x, float shift)
+    {
+        int length = x.Length;
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        {
+            int count = Vector512<float>.Count;
+            int last = length - count;
+            Vector512<float> s = Vector512.Create(shift);
+            Vector512<float> sum = Vector512<float>.Zero;
+            int i = 0;
+            for (; i < last; i += count)
+            {
+                sum += FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
+            }
+
+            Vector512<float> tail = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
+            Vector512<int> lane = Vector512<int>.Indices + Vector512.Create(last);
+            Vector512<float> fresh = Vector512.GreaterThanOrEqual(lane, Vector512.Create(i)).AsSingle();
+            return Vector512.Sum(sum + (tail & fresh));
+        }
+
+        float total = 0;
+        for (int i = 0; i < length; i++)
+        {
+            total += FloatExponential.Exp(Unsafe.Add(ref xRef, i) - shift);
+        }
+
+        return total;
+    }
+}
