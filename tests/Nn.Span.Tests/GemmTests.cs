@@ -1,0 +1,216 @@
+namespace Nn.Span.Tests;
+
+/// <summary>
+/// The public product against a triple loop accumulated in double. Tolerance: an entry is a sum of K products;
+/// its rounding error is at most about (K + 2) eps sum |a_ip b_pj| (+ |beta c_ij|), with eps = 2^-24 (float) or
+/// 2^-53 (double); the tests allow twice that.
+/// </summary>
+public sealed class GemmTests
+{
+    private static readonly int[] Sizes = [0, 1, 2, 3, 7, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129];
+
+    public static TheoryData<int, int, int, Transpose, Transpose> Shapes()
+    {
+        var data = new TheoryData<int, int, int, Transpose, Transpose>();
+        var random = new Random(11);
+        for (int i = 0; i < 48; i++)
+        {
+            data.Add(
+                Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)],
+                (Transpose)(i % 2), (Transpose)(i / 2 % 2));
+        }
+
+        // The network's products at the mnist and seed workloads (M, N, K).
+        data.Add(256, 512, 784, Transpose.None, Transpose.None);   // X W1
+        data.Add(784, 512, 256, Transpose.Transposed, Transpose.None); // X^T dZ1
+        data.Add(256, 512, 10, Transpose.None, Transpose.Transposed);  // dZ2 W2^T
+        data.Add(256, 10, 512, Transpose.None, Transpose.None);    // h W2
+        data.Add(20, 5, 10, Transpose.None, Transpose.None);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Product_matches_a_double_triple_loop(int m, int n, int k, Transpose transposeA, Transpose transposeB)
+    {
+        Check<float>(m, n, k, transposeA, transposeB, beta: 0f, pitch: 0);
+        Check<double>(m, n, k, transposeA, transposeB, beta: -0.75, pitch: 5);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(17, 33, 65)]
+    [InlineData(129, 64, 300)]
+    public void Product_with_beta_accumulates_into_a_strided_c(int m, int n, int k)
+    {
+        Check<float>(m, n, k, Transpose.None, Transpose.Transposed, beta: 1f, pitch: 3);
+        Check<float>(m, n, k, Transpose.Transposed, Transpose.None, beta: 2.5f, pitch: 1);
+    }
+
+    private static void Check<T>(int m, int n, int k, Transpose transposeA, Transpose transposeB, T beta, int pitch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random((m * 1000) + (n * 10) + k);
+        bool ta = transposeA == Transpose.Transposed, tb = transposeB == Transpose.Transposed;
+        int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+        T[] a = Fill<T>(random, aRows * (aCols + pitch));
+        T[] b = Fill<T>(random, bRows * (bCols + pitch));
+        T[] c = Fill<T>(random, (m * (n + pitch)) + 16); // 16 guard elements after the last row
+        T[] before = (T[])c.Clone();
+        var aView = new ReadOnlySpan2D<T>(a, 0, aRows, aCols, pitch);
+        var bView = new ReadOnlySpan2D<T>(b, 0, bRows, bCols, pitch);
+        var cView = new Span2D<T>(c, 0, m, n, pitch);
+
+        Gemm.Multiply(aView, transposeA, bView, transposeB, cView, beta, new GemmWorkspace<T>());
+
+        double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
+        double betaValue = double.CreateChecked(beta);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double product = double.CreateChecked(ta ? aView[p, i] : aView[i, p]) * double.CreateChecked(tb ? bView[j, p] : bView[p, j]);
+                    sum += product;
+                    magnitude += Math.Abs(product);
+                }
+
+                double previous = betaValue * double.CreateChecked(before[(i * (n + pitch)) + j]);
+                double expected = sum + previous;
+                double bound = 2 * (k + 2) * eps * (magnitude + Math.Abs(previous));
+                double actual = double.CreateChecked(cView[i, j]);
+                Assert.True(Math.Abs(actual - expected) <= bound, $"C[{i},{j}] = {actual}, expected {expected}, bound {bound}");
+            }
+
+            for (int gap = n; gap < n + pitch; gap++)
+            {
+                Assert.Equal(before[(i * (n + pitch)) + gap], c[(i * (n + pitch)) + gap]);
+            }
+        }
+
+        for (int index = m * (n + pitch); index < c.Length; index++)
+        {
+            Assert.Equal(before[index], c[index]);
+        }
+    }
+
+    private static T[] Fill<T>(Random random, int length)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, length).Select(_ => T.CreateChecked((random.NextDouble() * 2) - 1)).ToArray();
+
+    [Fact]
+    public void Beta_zero_ignores_nan_left_in_c()
+    {
+        float[] a = Enumerable.Range(0, 33 * 40).Select(i => (i % 7) - 3f).ToArray();
+        float[] b = Enumerable.Range(0, 40 * 70).Select(i => (i % 5) - 2f).ToArray();
+        float[] c = Enumerable.Repeat(float.NaN, 33 * 70).ToArray();
+        Gemm.Multiply(new ReadOnlySpan2D<float>(a, 33, 40), new ReadOnlySpan2D<float>(b, 40, 70), new Span2D<float>(c, 33, 70), new GemmWorkspace<float>());
+        Assert.All(c, value => Assert.True(float.IsFinite(value)));
+    }
+
+    [Fact]
+    public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column()
+    {
+        const int m = 19, n = 37, k = 23;
+        double[] a = Enumerable.Range(0, m * k).Select(i => (i % 3) + 1.0).ToArray();
+        double[] b = Enumerable.Range(0, k * n).Select(i => (i % 4) + 1.0).ToArray();
+        a[(5 * k) + 2] = double.NaN;              // row 5 of C
+        b[(7 * n) + 30] = double.PositiveInfinity; // column 30 of C (all entries of A are positive)
+        double[] c = new double[m * n];
+        Gemm.Multiply(new ReadOnlySpan2D<double>(a, m, k), new ReadOnlySpan2D<double>(b, k, n), new Span2D<double>(c, m, n), new GemmWorkspace<double>());
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double value = c[(i * n) + j];
+                if (i == 5)
+                {
+                    Assert.True(double.IsNaN(value));
+                }
+                else if (j == 30)
+                {
+                    Assert.Equal(double.PositiveInfinity, value);
+                }
+                else
+                {
+                    Assert.True(double.IsFinite(value));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Mismatched_inner_dimensions_throw_naming_b_and_leave_c_untouched()
+    {
+        float[] c = Enumerable.Repeat(42f, 6).ToArray();
+        var error = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(new float[6], 2, 3), new ReadOnlySpan2D<float>(new float[8], 4, 2), new Span2D<float>(c, 2, 3), new GemmWorkspace<float>()));
+        Assert.Equal("b", error.ParamName);
+        Assert.Contains("3 rows", error.Message, StringComparison.Ordinal);
+        Assert.All(c, value => Assert.Equal(42f, value));
+    }
+
+    [Fact]
+    public void Wrong_shape_of_c_throws_naming_c()
+    {
+        float[] c = Enumerable.Repeat(42f, 6).ToArray();
+        var error = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(new float[6], 2, 3), new ReadOnlySpan2D<float>(new float[9], 3, 3), new Span2D<float>(c, 3, 2), new GemmWorkspace<float>()));
+        Assert.Equal("c", error.ParamName);
+        Assert.Contains("2 x 3", error.Message, StringComparison.Ordinal);
+        Assert.All(c, value => Assert.Equal(42f, value));
+    }
+
+    [Fact]
+    public void C_overlapping_a_or_b_throws_and_leaves_memory_untouched()
+    {
+        float[] shared = Enumerable.Range(0, 64).Select(i => (float)i).ToArray();
+        float[] before = (float[])shared.Clone();
+        float[] other = new float[16];
+        var workspace = new GemmWorkspace<float>();
+
+        // C partially overlaps A.
+        var partial = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(shared, 0, 4, 4, 0), new ReadOnlySpan2D<float>(other, 4, 4), new Span2D<float>(shared, 8, 4, 4, 0), workspace));
+        Assert.Equal("c", partial.ParamName);
+
+        // C is exactly B: a product cannot run in place.
+        var exact = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(other, 4, 4), new ReadOnlySpan2D<float>(shared, 0, 4, 4, 0), new Span2D<float>(shared, 0, 4, 4, 0), workspace));
+        Assert.Equal("c", exact.ParamName);
+        Assert.Equal(before, shared);
+    }
+
+    [Fact]
+    public void Undefined_transpose_value_throws()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(new float[4], 2, 2), (Transpose)7, new ReadOnlySpan2D<float>(new float[4], 2, 2), Transpose.None,
+            new Span2D<float>(new float[4], 2, 2), 0f, new GemmWorkspace<float>()));
+        Assert.Equal("transposeA", error.ParamName);
+    }
+
+    [Fact]
+    public void Product_allocates_nothing_after_warm_up()
+    {
+        float[] a = new float[256 * 784], b = new float[784 * 512], c = new float[256 * 512];
+        var workspace = new GemmWorkspace<float>();
+        void Run()
+        {
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 256, 784), new ReadOnlySpan2D<float>(b, 784, 512), new Span2D<float>(c, 256, 512), workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 256, 784), Transpose.Transposed, new ReadOnlySpan2D<float>(c, 256, 512), Transpose.None, new Span2D<float>(b, 784, 512), 0.5f, workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 20, 10, 0), new ReadOnlySpan2D<float>(b, 0, 10, 5, 0), new Span2D<float>(c, 0, 20, 5, 0), workspace);
+        }
+
+        Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            Run();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
