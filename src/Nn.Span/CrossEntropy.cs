@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -127,6 +129,13 @@ public static class CrossEntropy
     private static T RowLossAndGradient<T>(ReadOnlySpan<T> z, int label, T scale, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(z.Length) &&
+            ShortRowSoftmax.TryLossAndGradient(
+                MemoryMarshal.Cast<T, float>(z), label, Unsafe.BitCast<T, float>(scale), MemoryMarshal.Cast<T, float>(gradient), out float shortRowLoss))
+        {
+            return Unsafe.BitCast<float, T>(shortRowLoss);
+        }
+
         T labelled = z[label]; // read before the gradient may overwrite it
         T max = TensorPrimitives.Max(z);
         gradient = gradient[..z.Length];

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -116,6 +118,12 @@ public static class Softmax
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (logits.IsEmpty)
+        {
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Length) &&
+            ShortRowSoftmax.TrySoftmax(MemoryMarshal.Cast<T, float>(logits), MemoryMarshal.Cast<T, float>(destination)))
         {
             return;
         }
