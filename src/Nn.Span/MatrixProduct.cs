@@ -13,8 +13,9 @@ internal enum Operand
 
 /// <summary>
 /// The one entry point through which the library multiplies matrices: C = op(A) op(B) + beta C.
-/// With Vector512 hardware and a packing buffer, it runs the packed, register-blocked product
-/// (<see cref="PackedGemm"/>); otherwise the direct form (row updates and dot products on TensorPrimitives).
+/// Small and thin float products run the unpacked AVX-512 kernel (<see cref="DirectGemm"/>); with Vector512 hardware
+/// and a packing buffer, the others run the packed, register-blocked product (<see cref="PackedGemm"/>); otherwise
+/// the direct form (row updates and dot products on TensorPrimitives).
 /// </summary>
 internal static class MatrixProduct
 {
@@ -44,6 +45,22 @@ internal static class MatrixProduct
         if (k == 0)
         {
             ScaleOrClear(c, beta);
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
+            (opB == Operand.AsIs || packing.Length >= (long)k * n))
+        {
+            fixed (T* aPointer = &a.DangerousGetReference())
+            fixed (T* bPointer = &b.DangerousGetReference())
+            fixed (T* cPointer = &c.DangerousGetReference())
+            fixed (T* scratch = packing)
+            {
+                DirectGemm.Multiply(
+                    (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
+                    (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, float.CreateTruncating(beta), (float*)scratch);
+            }
+
             return;
         }
 

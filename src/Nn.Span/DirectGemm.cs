@@ -1,0 +1,193 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nn.Span;
+
+/// <summary>
+/// The float product without packing A, for small and thin products (the seed, online and digits workloads, and
+/// every product with 10 classes), where packing costs more than it saves. Tiles of 8 rows x 32 columns of C are
+/// accumulated in 16 Vector512 registers; A is read where it is (either layout), B row by row with masked loads,
+/// and C is written with masked stores, so a tile never touches memory past the matrices.
+/// </summary>
+internal static unsafe class DirectGemm
+{
+    private const int TileRows = 8;
+    private const int Lanes = 16;
+
+    /// <summary>Whether the direct form runs on this machine.</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+
+    /// <summary>
+    /// Whether a product of this shape is better served by the direct form: few columns (one or two vectors), or few
+    /// multiply-adds in all.
+    /// </summary>
+    public static bool Suits(int m, int n, int k) =>
+        n <= 2 * Lanes || m <= TileRows || (long)m * n * k <= 64L * 64 * 64;
+
+    /// <summary>
+    /// C = op(A) op(B) + beta C for float. When op(B) is transposed it is first copied, K x N row-major, into
+    /// <paramref name="scratch"/> (which then needs K N elements). Shapes are checked by the caller.
+    /// </summary>
+    public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch)
+    {
+        if (opB == Operand.Transposed)
+        {
+            // op(B)[p, j] = B[j, p] -> scratch[p * n + j]
+            for (int j = 0; j < n; j++)
+            {
+                float* source = b + (j * bStride);
+                for (int p = 0; p < k; p++)
+                {
+                    scratch[(p * n) + j] = source[p];
+                }
+            }
+
+            b = scratch;
+            bStride = n;
+        }
+
+        // Element (i, p) of op(A) sits at a + i * rowStep + p * depthStep.
+        nint rowStep = opA == Operand.AsIs ? aStride : 1;
+        nint depthStep = opA == Operand.AsIs ? 1 : aStride;
+        for (int i = 0; i < m; i += TileRows)
+        {
+            int rows = Math.Min(TileRows, m - i);
+            for (int j = 0; j < n; j += 2 * Lanes)
+            {
+                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows, Math.Min(2 * Lanes, n - j));
+            }
+        }
+    }
+
+    /// <summary>C tile (rows x columns, at most 8 x 32) = beta C + sum_p op(A)[r, p] op(B)[p, :].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns)
+    {
+        Vector512<float> leftMask = Mask(columns);
+        Vector512<float> rightMask = Mask(columns - Lanes);
+        bool right = columns > Lanes;
+
+        // Rows past the tile's end repeat its last row: computed, never stored.
+        float* a0 = a;
+        float* a1 = a + (Math.Min(1, rows - 1) * rowStep);
+        float* a2 = a + (Math.Min(2, rows - 1) * rowStep);
+        float* a3 = a + (Math.Min(3, rows - 1) * rowStep);
+        float* a4 = a + (Math.Min(4, rows - 1) * rowStep);
+        float* a5 = a + (Math.Min(5, rows - 1) * rowStep);
+        float* a6 = a + (Math.Min(6, rows - 1) * rowStep);
+        float* a7 = a + (Math.Min(7, rows - 1) * rowStep);
+
+        if (!right)
+        {
+            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask);
+            return;
+        }
+
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (nint p = 0; p < depth; p++)
+        {
+            // c_r += op(A)[r, p] * op(B)[p, :] for the eight rows r
+            float* bRow = b + (p * bStride);
+            Vector512<float> b0 = Avx512F.MaskLoad(bRow, leftMask, zero);
+            Vector512<float> b1 = Avx512F.MaskLoad(bRow + Lanes, rightMask, zero);
+            nint offset = p * depthStep;
+            Vector512<float> x = Vector512.Create(a0[offset]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[offset]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[offset]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[offset]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[offset]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[offset]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[offset]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[offset]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+
+        Store(c, c00, c01, beta, leftMask, rightMask, right);
+        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right);
+        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right);
+        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right);
+        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right);
+        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right);
+        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right);
+        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right);
+    }
+
+    /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>
+    private static void NarrowTile(
+        int depth, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* a6, float* a7, nint depthStep,
+        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (nint p = 0; p < depth; p++)
+        {
+            // c_r += op(A)[r, p] * op(B)[p, :] for the eight rows r
+            Vector512<float> bRow = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
+            nint offset = p * depthStep;
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bRow, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bRow, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bRow, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bRow, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[offset]), bRow, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[offset]), bRow, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[offset]), bRow, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[offset]), bRow, c7);
+        }
+
+        Store(c, c0, zero, beta, mask, zero, false);
+        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false);
+        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false);
+        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false);
+        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false);
+        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false);
+        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false);
+        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false);
+    }
+
+    /// <summary>C row = acc (beta = 0, C not read) or acc + beta C, through the column masks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight)
+    {
+        if (beta != 0f)
+        {
+            Vector512<float> scale = Vector512.Create(beta);
+            left = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(c, leftMask, Vector512<float>.Zero), scale, left);
+            if (hasRight)
+            {
+                right = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(c + Lanes, rightMask, Vector512<float>.Zero), scale, right);
+            }
+        }
+
+        Avx512F.MaskStore(c, leftMask, left);
+        if (hasRight)
+        {
+            Avx512F.MaskStore(c + Lanes, rightMask, right);
+        }
+    }
+
+    /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Mask(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+}
