@@ -113,8 +113,15 @@ public static class CrossEntropy
     internal static T FromLogitsCore<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<int> labels, Span2D<T> logitsGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T sum = T.Zero;
         T inverseBatch = T.One / T.CreateTruncating(logits.Height);
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Width))
+        {
+            return Unsafe.BitCast<float, T>(ShortRowsFromLogits(
+                Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), labels, Unsafe.BitCast<T, float>(inverseBatch),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
+        }
+
+        T sum = T.Zero;
         for (int row = 0; row < logits.Height; row++)
         {
             sum += RowLossAndGradient(logits.GetRowSpan(row), labels[row], inverseBatch, logitsGradient.GetRowSpan(row));
@@ -124,18 +131,43 @@ public static class CrossEntropy
     }
 
     /// <summary>
+    /// Rows of at most 16 float logits: loss_n = log(sum_n) - (z[n, y_n] - max_n). The logarithms are taken of
+    /// products of up to 8 sums (each sum lies in [1, 16], so a product stays below 2^32), one call per 8 rows.
+    /// </summary>
+    private static float ShortRowsFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
+    {
+        float total = 0;
+        float product = 1;
+        int inProduct = 0;
+        for (int row = 0; row < logits.Height; row++)
+        {
+            ReadOnlySpan<float> z = logits.GetRowSpan(row);
+            float sum = ShortRowSoftmax.TryLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row), out float shiftedLabel);
+            if (sum == 0)
+            {
+                total += RowLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row));
+                continue;
+            }
+
+            total -= shiftedLabel;
+            product *= sum;
+            if (++inProduct == 8)
+            {
+                total += MathF.Log(product);
+                product = 1;
+                inProduct = 0;
+            }
+        }
+
+        return (total + MathF.Log(product)) * scale;
+    }
+
+    /// <summary>
     /// One row: returns logsumexp(z) - z[label] and writes (softmax(z) - onehot(label)) * scale; gradient may be z itself.
     /// </summary>
     private static T RowLossAndGradient<T>(ReadOnlySpan<T> z, int label, T scale, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(z.Length) &&
-            ShortRowSoftmax.TryLossAndGradient(
-                MemoryMarshal.Cast<T, float>(z), label, Unsafe.BitCast<T, float>(scale), MemoryMarshal.Cast<T, float>(gradient), out float shortRowLoss))
-        {
-            return Unsafe.BitCast<float, T>(shortRowLoss);
-        }
-
         T labelled = z[label]; // read before the gradient may overwrite it
         T max = TensorPrimitives.Max(z);
         gradient = gradient[..z.Length];

@@ -21,41 +21,70 @@ internal static unsafe class ShortRowSoftmax
     {
         Vector512<float> mask = LaneMask(z.Length);
         Vector512<float> logits = Load(z, mask);
-        if (!TryMaximum(logits, out float max))
+        Vector512<float> max = BroadcastMaximum(logits);
+        if (!Usable(logits, max))
         {
             return false;
         }
 
         // y = e^(z - max) / sum
-        Vector512<float> e = FloatExponential.Exp(logits - Vector512.Create(max));
-        Store(e * Vector512.Create(1f / Vector512.Sum(e)), destination, mask);
+        Vector512<float> e = FloatExponential.Exp(logits - max);
+        Store(e / BroadcastSum(e), destination, mask);
         return true;
     }
 
     /// <summary>
-    /// gradient = (softmax(z) - onehot(label)) * scale; returns logsumexp(z) - z[label]. False (nothing written) when
-    /// the row holds NaN or +Inf. gradient may be z itself.
+    /// gradient = (softmax(z) - onehot(label)) * scale; returns the row's sum of e^(z - max) and sets
+    /// <paramref name="shiftedLabel"/> = z[label] - max, so that the loss is log(sum) - shiftedLabel. Returns 0
+    /// (nothing written) when the row holds NaN or +Inf. gradient may be z itself.
     /// </summary>
-    public static bool TryLossAndGradient(ReadOnlySpan<float> z, int label, float scale, Span<float> gradient, out float loss)
+    public static float TryLossAndGradient(ReadOnlySpan<float> z, int label, float scale, Span<float> gradient, out float shiftedLabel)
     {
         Vector512<float> mask = LaneMask(z.Length);
         Vector512<float> logits = Load(z, mask);
-        if (!TryMaximum(logits, out float max))
+        Vector512<float> max = BroadcastMaximum(logits);
+        if (!Usable(logits, max))
         {
-            loss = 0;
-            return false;
+            shiftedLabel = 0;
+            return 0;
         }
 
-        Vector512<float> e = FloatExponential.Exp(logits - Vector512.Create(max));
-        float sum = Vector512.Sum(e);
-        loss = max + MathF.Log(sum) - logits.GetElement(label);
+        Vector512<float> shifted = logits - max;
+        shiftedLabel = z[label] - max.ToScalar();
+        Vector512<float> e = FloatExponential.Exp(shifted);
+        Vector512<float> sum = BroadcastSum(e);
 
         // g = e * (scale / sum) - scale [lane == label]
         Vector512<float> labelLane = Vector512.Equals(Vector512<int>.Indices, Vector512.Create(label)).AsSingle();
-        Vector512<float> g = (e * Vector512.Create(scale / sum)) - (labelLane & Vector512.Create(scale));
+        Vector512<float> g = (e * (Vector512.Create(scale) / sum)) - (labelLane & Vector512.Create(scale));
         Store(g, gradient, mask);
-        return true;
+        return sum.ToScalar();
     }
+
+    /// <summary>The largest lane, in every lane (a butterfly of in-register shuffles, no scalar round trip).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BroadcastMaximum(Vector512<float> v)
+    {
+        v = Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+        v = Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11)));
+        v = Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13)));
+        return Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
+    }
+
+    /// <summary>The sum of the lanes, in every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BroadcastSum(Vector512<float> v)
+    {
+        v += Vector512.Shuffle(v, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+        v += Vector512.Shuffle(v, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+        v += Vector512.Shuffle(v, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+        return v + Vector512.Shuffle(v, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+    }
+
+    /// <summary>False when a lane is NaN or the maximum is infinite (+Inf has a limit; a row of -Inf is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Usable(Vector512<float> logits, Vector512<float> max) =>
+        Vector512.EqualsAll(logits, logits) && float.IsFinite(max.ToScalar());
 
     /// <summary>All-ones lanes for the first <paramref name="length"/> elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -79,15 +108,5 @@ internal static unsafe class ShortRowSoftmax
         {
             Avx512F.MaskStore(destination, mask, values);
         }
-    }
-
-    /// <summary>The largest lane; false when a lane is NaN or the largest is +Inf (or -Inf: a row of -Inf is NaN).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryMaximum(Vector512<float> logits, out float max)
-    {
-        Vector256<float> half = Vector256.MaxNative(logits.GetLower(), logits.GetUpper());
-        Vector128<float> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
-        max = MathF.Max(MathF.Max(quarter[0], quarter[1]), MathF.Max(quarter[2], quarter[3]));
-        return Vector512.EqualsAll(logits, logits) && float.IsFinite(max);
     }
 }
