@@ -116,6 +116,12 @@ public static class Activations
     internal static void SigmoidCore<T>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // An empty span is a no-op (TensorPrimitives.Sigmoid rejects empty input).
+        if (x.IsEmpty)
+        {
+            return;
+        }
+
         if (typeof(T) == typeof(float))
         {
             VectorLoop.Unary<float, FloatExponential.SigmoidOperator>(
