@@ -66,7 +66,7 @@ public static class CrossEntropy
     /// <param name="logits">N rows of logits.</param>
     /// <param name="labels">N class indices.</param>
     /// <param name="logitsGradient">Receives dJ/dz, the same shape as <paramref name="logits"/>; may be <paramref name="logits"/> itself.</param>
-    /// <returns>The mean loss; finite for every finite logit, however large.</returns>
+    /// <returns>The mean loss; finite for every finite logit, however large, unless one row's loss logsumexp(z) - z[label] alone exceeds T's range.</returns>
     /// <exception cref="ArgumentException">The batch is empty, a shape or length is wrong, or the gradient partially overlaps the logits.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
     public static T FromLogits<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<int> labels, Span2D<T> logitsGradient)
@@ -96,6 +96,7 @@ public static class CrossEntropy
         Guard.Shape(oneHotLabels.Height, oneHotLabels.Width, logits.Height, logits.Width, nameof(oneHotLabels));
         Guard.Shape(logitsGradient.Height, logitsGradient.Width, logits.Height, logits.Width, nameof(logitsGradient));
         Guard.NoPartialOverlap(logits, logitsGradient, nameof(logitsGradient));
+        Guard.NoPartialOverlap(oneHotLabels, logitsGradient, nameof(logitsGradient));
         ValidateOneHot(oneHotLabels, nameof(oneHotLabels));
 
         T sum = T.Zero;
@@ -103,10 +104,10 @@ public static class CrossEntropy
         for (int row = 0; row < logits.Height; row++)
         {
             int label = OneHotIndex(oneHotLabels.GetRowSpan(row));
-            sum += RowLossAndGradient(logits.GetRowSpan(row), label, inverseBatch, logitsGradient.GetRowSpan(row));
+            sum += RowLossAndGradient(logits.GetRowSpan(row), label, inverseBatch, logitsGradient.GetRowSpan(row)) * inverseBatch;
         }
 
-        return sum * inverseBatch;
+        return sum;
     }
 
     /// <summary>The fused loss and gradient over validated arguments; the network calls it directly.</summary>
@@ -121,13 +122,14 @@ public static class CrossEntropy
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
         }
 
+        // Each row's loss is scaled before it joins the sum, so that the sum stays finite whenever the mean is.
         T sum = T.Zero;
         for (int row = 0; row < logits.Height; row++)
         {
-            sum += RowLossAndGradient(logits.GetRowSpan(row), labels[row], inverseBatch, logitsGradient.GetRowSpan(row));
+            sum += RowLossAndGradient(logits.GetRowSpan(row), labels[row], inverseBatch, logitsGradient.GetRowSpan(row)) * inverseBatch;
         }
 
-        return sum * inverseBatch;
+        return sum;
     }
 
     /// <summary>
@@ -145,21 +147,22 @@ public static class CrossEntropy
             float sum = ShortRowSoftmax.TryLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row), out float shiftedLabel);
             if (sum == 0)
             {
-                total += RowLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row));
+                total += RowLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row)) * scale;
                 continue;
             }
 
-            total -= shiftedLabel;
+            // Scaled before summing, so that the total stays finite whenever the mean is.
+            total -= shiftedLabel * scale;
             product *= sum;
             if (++inProduct == 8)
             {
-                total += MathF.Log(product);
+                total += MathF.Log(product) * scale;
                 product = 1;
                 inProduct = 0;
             }
         }
 
-        return (total + MathF.Log(product)) * scale;
+        return total + (MathF.Log(product) * scale);
     }
 
     /// <summary>
