@@ -98,6 +98,38 @@ public sealed class ActivationsTests
     }
 
     [Fact]
+    public void Element_wise_kernels_leave_the_rest_of_a_longer_destination_untouched()
+    {
+        LongerDestination<float>();
+        LongerDestination<double>();
+    }
+
+    private static void LongerDestination<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // A destination may be longer than the input; only the first x.Length elements are written.
+        var random = new Random(107);
+        for (int length = 0; length <= 80; length++)
+        {
+            T[] x = Uniform<T>(random, length, -5, 5);
+            T[] s = Probabilities<T>(random, length);
+            foreach (int kernel in new[] { 0, 1, 2 })
+            {
+                T[] destination = Guarded<T>(length, Guard);
+                Span<T> longer = destination.AsSpan(Guard, length + Guard); // runs into the guard after the payload
+                switch (kernel)
+                {
+                    case 0: Activations.Sigmoid<T>(x, longer); break;
+                    case 1: Activations.SigmoidDerivativeFromOutput<T>(s, longer); break;
+                    default: Activations.SigmoidBackward<T>(x, s, longer); break;
+                }
+
+                AssertGuardsUntouched(destination, Guard);
+            }
+        }
+    }
+
+    [Fact]
     public void Sigmoid_of_x_plus_sigmoid_of_minus_x_is_one()
     {
         SigmoidSymmetry<float>();

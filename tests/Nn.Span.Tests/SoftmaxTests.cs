@@ -124,6 +124,42 @@ public sealed class SoftmaxTests
     }
 
     [Fact]
+    public void Row_kernels_leave_the_rest_of_a_longer_destination_untouched()
+    {
+        LongerDestination<float>();
+        LongerDestination<double>();
+    }
+
+    private static void LongerDestination<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // A destination may be longer than the row; only the first logits.Length elements are written.
+        var random = new Random(208);
+        for (int length = 0; length <= 80; length++)
+        {
+            T[] logits = Uniform<T>(random, length, -5, 5);
+            T[] y = Softmax(ToDouble<T>(logits)).Select(Of<T>).ToArray();
+            foreach (int kernel in new[] { 0, 1, 2 })
+            {
+                T[] destination = Guarded<T>(length, Guard);
+                Span<T> longer = destination.AsSpan(Guard, length + Guard); // runs into the guard after the payload
+                switch (kernel)
+                {
+                    case 0: Softmax.Row<T>(logits, longer); break;
+                    case 1: Softmax.LogRow<T>(logits, longer); break;
+                    default: Softmax.Backward<T>(y, logits, longer); break;
+                }
+
+                AssertGuardsUntouched(destination, Guard);
+                if (kernel == 0)
+                {
+                    AssertSoftmaxRow<T>(logits, longer, $"longer destination, length {length}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Softmax_rows_sum_to_one_for_every_length()
     {
         RowsSumToOne<float>();
