@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite and regenerates docs/benchmarks.md, its charts and the README's headline
+# table from the run's CSV reports. With arguments, they go to BenchmarkDotNet (for example
+# --filter '*GemmBenchmarks*' for one group) and only the benchmarks run: a partial run never
+# overwrites the published report.
+# The OpenBLAS rows need libopenblas.so.0 (Debian: apt-get install libopenblas0-pthread); without it
+# they are left out and everything else runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+artifacts=BenchmarkDotNet.Artifacts
+rm -rf "$artifacts/results"
+dotnet run -c Release --project benchmarks/Nn.Span.Benchmarks -- --artifacts "$artifacts" "$@"
+if [ "$#" -eq 0 ]; then
+  dotnet run -c Release --project benchmarks/Nn.Span.BenchmarkReport -- "$artifacts/results" .
+else
+  echo "Partial run: results in $artifacts/results; docs/benchmarks.md left as it was."
+fi
