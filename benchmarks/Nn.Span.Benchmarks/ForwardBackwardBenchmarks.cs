@@ -37,6 +37,12 @@ public abstract class ForwardBackwardBenchmarksBase<T>
         _oneHotRectangular = BenchmarkData.ToRectangular(_oneHot, w.BatchSize, w.Outputs);
         _parameters = BenchmarkData.Uniform<T>(_network.ParameterCount, 0.1, seed: 3);
         _gradient = new T[_network.ParameterCount];
+
+        // Both compute the same cost and gradient.
+        (T cost, T[] gradient) = _scalar.ForwardBackward(_dataRectangular, _oneHotRectangular, _parameters);
+        T ours = NnSpan();
+        Agreement.Check<T>([cost], [ours], 1e-4, $"{w} cost");
+        Agreement.Check<T>(gradient, _gradient, 1e-4, $"{w} gradient");
     }
 
     [Benchmark(Baseline = true, Description = "scalar port")]

@@ -28,6 +28,12 @@ public class FusedLossBenchmarks
         _logits = BenchmarkData.Uniform<float>(Shape.Length, 5.0, seed: 6);
         _gradient = new float[Shape.Length];
         _labels = BenchmarkData.Labels(Shape.Rows, Shape.Columns, seed: 7);
+
+        // Both compute the same loss and gradient.
+        float loss = Composed();
+        float[] expected = [.. _gradient];
+        Agreement.Check<float>([loss], [NnSpan()], 1e-5, $"{Shape} loss");
+        Agreement.Check<float>(expected, _gradient, 1e-5, $"{Shape} gradient");
     }
 
     [Benchmark(Baseline = true, Description = "TensorPrimitives composed")]

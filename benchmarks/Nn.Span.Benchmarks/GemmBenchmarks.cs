@@ -29,6 +29,17 @@ public class GemmBenchmarks
         _b = BenchmarkData.Uniform<float>(Shape.K * Shape.N, 1.0, seed: 9);
         _c = new float[Shape.M * Shape.N];
         _workspace = new GemmWorkspace<float>();
+
+        // All compute the same product (float sums of K terms of size up to 1: a few K ulp apart).
+        RowByRow();
+        float[] expected = [.. _c];
+        NnSpan();
+        Agreement.Check<float>(expected, _c, 1e-5, $"{Shape} product");
+        if (OpenBlas.IsAvailable)
+        {
+            OpenBlasSgemm();
+            Agreement.Check<float>(expected, _c, 1e-5, $"{Shape} OpenBLAS product");
+        }
     }
 
     [Benchmark(Baseline = true, Description = "TensorPrimitives rows")]

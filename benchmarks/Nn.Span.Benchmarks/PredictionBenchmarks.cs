@@ -35,6 +35,11 @@ public class PredictionBenchmarks
         _parameters = BenchmarkData.Uniform<float>(_network.ParameterCount, 0.1, seed: 3);
         _probabilities = new float[w.BatchSize * w.Outputs];
         _predicted = new int[w.BatchSize];
+
+        // Both compute the same probabilities.
+        float[] expected = Agreement.Flatten(ScalarPort());
+        NnSpan();
+        Agreement.Check<float>(expected, _probabilities, 1e-4, $"{w} probabilities");
     }
 
     [Benchmark(Baseline = true, Description = "scalar port")]

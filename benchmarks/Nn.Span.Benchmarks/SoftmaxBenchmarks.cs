@@ -27,6 +27,14 @@ public class SoftmaxBenchmarks
     {
         _logits = BenchmarkData.Uniform<float>(Shape.Length, 5.0, seed: 5);
         _destination = new float[Shape.Length];
+
+        // All three compute the same probabilities on these logits.
+        Composed();
+        float[] expected = [.. _destination];
+        UnshiftedSoftMax();
+        Agreement.Check<float>(expected, _destination, 1e-5, $"{Shape} TensorPrimitives.SoftMax");
+        NnSpan();
+        Agreement.Check<float>(expected, _destination, 1e-5, $"{Shape} softmax");
     }
 
     [Benchmark(Baseline = true, Description = "TensorPrimitives composed")]
