@@ -29,7 +29,14 @@ internal static unsafe class DirectGemm
     /// C = op(A) op(B) + beta C for float. When op(B) is transposed it is first copied, K x N row-major, into
     /// <paramref name="scratch"/> (which then needs K N elements). Shapes are checked by the caller.
     /// </summary>
-    public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch)
+    public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch) =>
+        Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, default);
+
+    /// <summary>
+    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue is applied to each row of a tile while it is still
+    /// in registers (see <see cref="ProductEpilogue"/>).
+    /// </summary>
+    public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
         if (opB == Operand.Transposed)
         {
@@ -55,14 +62,15 @@ internal static unsafe class DirectGemm
             int rows = Math.Min(TileRows, m - i);
             for (int j = 0; j < n; j += 2 * Lanes)
             {
-                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows, Math.Min(2 * Lanes, n - j));
+                var tileEpilogue = epilogue.At(i, j);
+                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows, Math.Min(2 * Lanes, n - j), tileEpilogue);
             }
         }
     }
 
     /// <summary>C tile (rows x columns, at most 8 x 32) = beta C + sum_p op(A)[r, p] op(B)[p, :].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns)
+    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns, EpilogueArguments epilogue)
     {
         Vector512<float> leftMask = Mask(columns);
         Vector512<float> rightMask = Mask(columns - Lanes);
@@ -80,7 +88,7 @@ internal static unsafe class DirectGemm
 
         if (!right)
         {
-            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask);
+            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
             return;
         }
 
@@ -122,20 +130,20 @@ internal static unsafe class DirectGemm
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
 
-        Store(c, c00, c01, beta, leftMask, rightMask, right);
-        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right);
-        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right);
-        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right);
-        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right);
-        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right);
-        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right);
-        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right);
+        Store(c, c00, c01, beta, leftMask, rightMask, right, epilogue, 0);
+        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right, epilogue, 1);
+        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right, epilogue, 2);
+        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right, epilogue, 3);
+        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right, epilogue, 4);
+        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right, epilogue, 5);
+        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right, epilogue, 6);
+        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right, epilogue, 7);
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>
     private static void NarrowTile(
         int depth, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* a6, float* a7, nint depthStep,
-        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask)
+        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask, EpilogueArguments epilogue)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
@@ -155,19 +163,21 @@ internal static unsafe class DirectGemm
             c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[offset]), bRow, c7);
         }
 
-        Store(c, c0, zero, beta, mask, zero, false);
-        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false);
-        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false);
-        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false);
-        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false);
-        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false);
-        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false);
-        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false);
+        Store(c, c0, zero, beta, mask, zero, false, epilogue, 0);
+        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false, epilogue, 1);
+        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false, epilogue, 2);
+        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false, epilogue, 3);
+        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false, epilogue, 4);
+        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false, epilogue, 5);
+        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false, epilogue, 6);
+        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false, epilogue, 7);
     }
 
-    /// <summary>C row = acc (beta = 0, C not read) or acc + beta C, through the column masks.</summary>
+    /// <summary>C row = epilogue(acc) (beta = 0, C not read) or epilogue(acc + beta C), through the column masks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight)
+    private static void Store(
+        float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
+        in EpilogueArguments epilogue, int row)
     {
         if (beta != 0f)
         {
@@ -179,10 +189,53 @@ internal static unsafe class DirectGemm
             }
         }
 
+        if (epilogue.Kind != ProductEpilogue.None)
+        {
+            Finish(ref left, ref right, leftMask, rightMask, hasRight, epilogue, row);
+        }
+
         Avx512F.MaskStore(c, leftMask, left);
         if (hasRight)
         {
             Avx512F.MaskStore(c + Lanes, rightMask, right);
+        }
+    }
+
+    /// <summary>Applies the epilogue to one row of a tile (kept out of line: it runs once per row, not per step).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Finish(
+        ref Vector512<float> left, ref Vector512<float> right, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
+        in EpilogueArguments epilogue, int row)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        switch (epilogue.Kind)
+        {
+            case ProductEpilogue.AddBias:
+                // c = acc + bias[j]
+                left += Avx512F.MaskLoad(epilogue.Bias, leftMask, zero);
+                right += hasRight ? Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero) : zero;
+                break;
+            case ProductEpilogue.AddBiasThenSigmoid:
+                // c = sigma(acc + bias[j])
+                left = FloatExponential.SigmoidOperator.Invoke(left + Avx512F.MaskLoad(epilogue.Bias, leftMask, zero));
+                if (hasRight)
+                {
+                    right = FloatExponential.SigmoidOperator.Invoke(right + Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero));
+                }
+
+                break;
+            case ProductEpilogue.TimesSigmoidDerivative:
+                // c = acc * (h (1 - h)), h the sigmoid output at the same position
+                float* h = epilogue.Sigmoid + (row * epilogue.SigmoidStride);
+                Vector512<float> hLeft = Avx512F.MaskLoad(h, leftMask, zero);
+                left *= hLeft * (Vector512<float>.One - hLeft);
+                if (hasRight)
+                {
+                    Vector512<float> hRight = Avx512F.MaskLoad(h + Lanes, rightMask, zero);
+                    right *= hRight * (Vector512<float>.One - hRight);
+                }
+
+                break;
         }
     }
 

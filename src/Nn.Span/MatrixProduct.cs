@@ -77,6 +77,68 @@ internal static class MatrixProduct
         Direct(a, opA, b, opB, c, beta);
     }
 
+    /// <summary>
+    /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on the
+    /// direct path apply it to each tile in registers; the others run it as one pass over each row of C right after
+    /// the product, while that row is still in cache.
+    /// </summary>
+    /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>
+    /// <param name="opA">How A is used.</param>
+    /// <param name="b">B, or B^T when <paramref name="opB"/> is <see cref="Operand.Transposed"/>.</param>
+    /// <param name="opB">How B is used.</param>
+    /// <param name="c">C, M x N: only written.</param>
+    /// <param name="packing">Room for packed panels, as for <c>Multiply</c>.</param>
+    /// <param name="epilogue">What happens to each element of the product.</param>
+    /// <param name="bias">The bias row (N values) for <see cref="ProductEpilogue.AddBias"/> and <see cref="ProductEpilogue.AddBiasThenSigmoid"/>.</param>
+    /// <param name="sigmoid">The sigmoid output h (M x N) for <see cref="ProductEpilogue.TimesSigmoidDerivative"/>; it must not overlap C.</param>
+    public static unsafe void MultiplyThen<T>(
+        ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, Span<T> packing,
+        ProductEpilogue epilogue, ReadOnlySpan<T> bias, ReadOnlySpan2D<T> sigmoid)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = c.Height;
+        int n = c.Width;
+        int k = opA == Operand.AsIs ? a.Width : a.Height;
+        if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
+            (opB == Operand.AsIs || packing.Length >= (long)k * n))
+        {
+            fixed (T* aPointer = &a.DangerousGetReference())
+            fixed (T* bPointer = &b.DangerousGetReference())
+            fixed (T* cPointer = &c.DangerousGetReference())
+            fixed (T* biasPointer = bias)
+            fixed (T* sigmoidPointer = &sigmoid.DangerousGetReference())
+            fixed (T* scratch = packing)
+            {
+                var arguments = new EpilogueArguments(
+                    epilogue, (float*)biasPointer, (float*)sigmoidPointer, sigmoid.IsEmpty ? 0 : MatrixMemory.RowStride(sigmoid));
+                DirectGemm.Multiply(
+                    (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
+                    (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, 0f, (float*)scratch, arguments);
+            }
+
+            return;
+        }
+
+        Multiply(a, opA, b, opB, c, T.Zero, packing);
+        for (int i = 0; i < m; i++)
+        {
+            Span<T> row = c.GetRowSpan(i);
+            switch (epilogue)
+            {
+                case ProductEpilogue.AddBias:
+                    TensorPrimitives.Add(row, bias, row);
+                    break;
+                case ProductEpilogue.AddBiasThenSigmoid:
+                    TensorPrimitives.Add(row, bias, row);
+                    Activations.SigmoidCore<T>(row, row);
+                    break;
+                case ProductEpilogue.TimesSigmoidDerivative:
+                    VectorLoop.Binary<T, SigmoidBackwardOperator<T>>(row, sigmoid.GetRowSpan(i), row);
+                    break;
+            }
+        }
+    }
+
     /// <summary>C = op(A) op(B) + beta C without a packing buffer: the direct form.</summary>
     public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta)
         where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -236,17 +298,6 @@ internal static class MatrixProduct
         for (int i = 0; i < matrix.Height; i++)
         {
             TensorPrimitives.Add(destination, matrix.GetRowSpan(i), destination);
-        }
-    }
-
-    /// <summary>Every row of matrix += bias.</summary>
-    public static void AddToRows<T>(Span2D<T> matrix, ReadOnlySpan<T> bias)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < matrix.Height; i++)
-        {
-            Span<T> row = matrix.GetRowSpan(i);
-            TensorPrimitives.Add(row, bias, row);
         }
     }
 }

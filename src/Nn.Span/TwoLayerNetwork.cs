@@ -254,17 +254,14 @@ public sealed class TwoLayerNetwork<T>
         Span2D<T> logits = workspace.Logits(rows);
 
         // h = sigmoid(X W1 + b1)
-        MatrixProduct.Multiply(data, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.AsIs, hidden, T.Zero, workspace.Packing);
-        MatrixProduct.AddToRows(hidden, parameters.Slice(d.HiddenBiasOffset, d.Hidden));
-        for (int row = 0; row < rows; row++)
-        {
-            Span<T> h = hidden.GetRowSpan(row);
-            Activations.SigmoidCore<T>(h, h);
-        }
+        MatrixProduct.MultiplyThen(
+            data, Operand.AsIs, View(parameters, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), Operand.AsIs, hidden, workspace.Packing,
+            ProductEpilogue.AddBiasThenSigmoid, parameters.Slice(d.HiddenBiasOffset, d.Hidden), default);
 
         // z = h W2 + b2
-        MatrixProduct.Multiply<T>(hidden, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.AsIs, logits, T.Zero, workspace.Packing);
-        MatrixProduct.AddToRows(logits, parameters.Slice(d.OutputBiasOffset, d.Outputs));
+        MatrixProduct.MultiplyThen<T>(
+            hidden, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.AsIs, logits, workspace.Packing,
+            ProductEpilogue.AddBias, parameters.Slice(d.OutputBiasOffset, d.Outputs), default);
         return logits;
     }
 
@@ -283,13 +280,10 @@ public sealed class TwoLayerNetwork<T>
         MatrixProduct.Multiply<T>(hidden, Operand.Transposed, logits, Operand.AsIs, MutableView(gradient, d.OutputWeightsOffset, d.Hidden, d.Outputs), T.Zero, workspace.Packing);
         MatrixProduct.ColumnSums<T>(logits, gradient.Slice(d.OutputBiasOffset, d.Outputs));
 
-        // dH = dZ2 W2^T; dZ1 = dH * h (1 - h)
-        MatrixProduct.Multiply<T>(logits, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.Transposed, hiddenDelta, T.Zero, workspace.Packing);
-        for (int row = 0; row < rows; row++)
-        {
-            Span<T> delta = hiddenDelta.GetRowSpan(row);
-            VectorLoop.Binary<T, SigmoidBackwardOperator<T>>(delta, hidden.GetRowSpan(row), delta);
-        }
+        // dZ1 = (dZ2 W2^T) * h (1 - h)
+        MatrixProduct.MultiplyThen<T>(
+            logits, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.Transposed, hiddenDelta, workspace.Packing,
+            ProductEpilogue.TimesSigmoidDerivative, default, hidden);
 
         // dW1 = X^T dZ1, db1 = column sums of dZ1
         MatrixProduct.Multiply(data, Operand.Transposed, hiddenDelta, Operand.AsIs, MutableView(gradient, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), T.Zero, workspace.Packing);

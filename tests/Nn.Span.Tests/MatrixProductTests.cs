@@ -5,7 +5,7 @@ namespace Nn.Span.Tests;
 /// <summary>
 /// The internal MatrixProduct (C = op(A) op(B) + beta C) against a triple loop in double, through each of its routes:
 /// a full packing buffer (the unpacked AVX-512 float kernel for small and thin products, the packed kernel
-/// otherwise), an empty packing span, and no packing (the direct form). Also ColumnSums and AddToRows.
+/// otherwise), an empty packing span, and no packing (the direct form). Also ColumnSums, and the product epilogues.
 /// </summary>
 /// <remarks>
 /// Tolerance: an entry of C is a sum of K products plus beta C; in any order of summation, with or without fused
@@ -241,88 +241,93 @@ public sealed class MatrixProductTests
     // ---- column sums and row bias ----
 
     [Theory]
-    [InlineData(0, 5)]
-    [InlineData(1, 1)]
-    [InlineData(2, 7)]
-    [InlineData(7, 16)]
-    [InlineData(13, 17)]
-    [InlineData(33, 31)]
-    [InlineData(64, 65)]
-    [InlineData(5, 257)]
-    public void ColumnSums_match_double_reference_on_a_strided_view(int height, int width)
+    [InlineData(1, 1, 1)]
+    [InlineData(20, 5, 10)]
+    [InlineData(20, 10, 5)]
+    [InlineData(7, 16, 3)]
+    [InlineData(9, 17, 13)]
+    [InlineData(13, 31, 2)]
+    [InlineData(8, 33, 40)]
+    [InlineData(17, 64, 64)]
+    [InlineData(33, 10, 65)]
+    [InlineData(65, 65, 65)]
+    [InlineData(70, 80, 90)]
+    public void Product_epilogues_match_the_product_followed_by_the_element_wise_step(int m, int n, int k)
     {
-        ColumnSums<float>(height, width);
-        ColumnSums<double>(height, width);
-    }
-
-    private static void ColumnSums<T>(int height, int width)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // A sum of H terms: at most (H - 1) u sum |x| off; the tests allow H u sum |x|.
-        var random = new Random((height * 7) + width);
-        const int pitch = 3;
-        T[] storage = GuardedMatrix<T>(height, width, pitch, Guard);
-        var matrix = new Span2D<T>(storage, Guard, height, width, pitch);
-        ActivationsTests.FillView(random, matrix, -2, 2);
-        T[] before = (T[])storage.Clone();
-        T[] destination = Guarded<T>(width, Guard);
-        destination.AsSpan(Guard, width).Fill(T.NaN); // overwritten, never read
-
-        MatrixProduct.ColumnSums<T>(matrix, destination.AsSpan(Guard, width));
-
-        AssertUnchanged(before, storage);
-        AssertGuardsUntouched(destination, Guard);
-        for (int j = 0; j < width; j++)
+        foreach (ProductEpilogue epilogue in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })
         {
-            double sum = 0, magnitude = 0;
-            for (int i = 0; i < height; i++)
+            foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
             {
-                sum += D(matrix[i, j]);
-                magnitude += Math.Abs(D(matrix[i, j]));
-            }
-
-            AssertWithin(sum, D(destination[Guard + j]), height * UnitRoundoff<T>() * magnitude, $"{typeof(T).Name} column sum {j} of {height} x {width}");
-        }
-    }
-
-    [Theory]
-    [InlineData(0, 5)]
-    [InlineData(1, 1)]
-    [InlineData(2, 7)]
-    [InlineData(7, 16)]
-    [InlineData(13, 17)]
-    [InlineData(33, 31)]
-    [InlineData(4, 65)]
-    [InlineData(3, 257)]
-    public void AddToRows_adds_the_bias_to_every_row_of_a_strided_view(int height, int width)
-    {
-        AddToRows<float>(height, width);
-        AddToRows<double>(height, width);
-    }
-
-    private static void AddToRows<T>(int height, int width)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // One correctly rounded addition per element: within u |x + b|.
-        var random = new Random((height * 13) + width);
-        const int pitch = 2;
-        T[] storage = GuardedMatrix<T>(height, width, pitch, Guard);
-        var matrix = new Span2D<T>(storage, Guard, height, width, pitch);
-        ActivationsTests.FillView(random, matrix, -2, 2);
-        T[] original = (T[])storage.Clone();
-        T[] bias = Uniform<T>(random, width, -2, 2);
-
-        MatrixProduct.AddToRows<T>(matrix, bias);
-
-        AssertOutsideViewUntouched(storage, height, width, pitch, Guard);
-        var before = new ReadOnlySpan2D<T>(original, Guard, height, width, pitch);
-        for (int i = 0; i < height; i++)
-        {
-            for (int j = 0; j < width; j++)
-            {
-                double exact = D(before[i, j]) + D(bias[j]);
-                AssertWithin(exact, D(matrix[i, j]), UnitRoundoff<T>() * Math.Abs(exact), $"{typeof(T).Name} [{i},{j}] of {height} x {width}");
+                Epilogue<float>(m, n, k, opB, epilogue, withPacking: true);
+                Epilogue<float>(m, n, k, opB, epilogue, withPacking: false);
+                Epilogue<double>(m, n, k, opB, epilogue, withPacking: true);
             }
         }
+    }
+
+    private static void Epilogue<T>(int m, int n, int k, Operand opB, ProductEpilogue epilogue, bool withPacking)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Tolerance: the product as in the other tests, 2 (K + 2) u sum |a b| = e; then
+        // + bias: one more rounding, e + u |r|;
+        // sigmoid(p + bias): the sigmoid's slope is at most 1/4, so e / 4 + u |p + b| / 4, plus the sigmoid's own 3 ulp
+        // (6u |r|) in float or about 4u |r| in double: e / 4 + u |p + b| + 6u |r|;
+        // p h (1 - h) with h exact: e |h (1 - h)| + 3u |r|.
+        var random = new Random((m * 7919) + (n * 31) + k);
+        const int pitchC = 3, pitchH = 2;
+        (int bRows, int bCols) = opB == Operand.AsIs ? (k, n) : (n, k);
+        T[] a = Uniform<T>(random, m * k, -1, 1);
+        T[] b = Uniform<T>(random, bRows * bCols, -1, 1);
+        T[] bias = Uniform<T>(random, n, -2, 2);
+        T[] sigmoidStorage = Uniform<T>(random, m * (n + pitchH), 0, 1);
+        T[] storage = GuardedMatrix<T>(m, n, pitchC, Guard);
+        var c = new Span2D<T>(storage, Guard, m, n, pitchC);
+        var sigmoid = new ReadOnlySpan2D<T>(sigmoidStorage, 0, m, n, pitchH);
+        var aView = new ReadOnlySpan2D<T>(a, m, k);
+        var bView = new ReadOnlySpan2D<T>(b, bRows, bCols);
+        var packing = new AlignedBuffer<T>(withPacking ? Math.Max(GemmBlocking.PackingLength<T>(k, n), (long)k * n) : 0);
+
+        MatrixProduct.MultiplyThen(
+            aView, Operand.AsIs, bView, opB, c, packing.Span, epilogue,
+            epilogue == ProductEpilogue.TimesSigmoidDerivative ? default : bias,
+            epilogue == ProductEpilogue.TimesSigmoidDerivative ? sigmoid : default);
+
+        AssertOutsideViewUntouched(storage, m, n, pitchC, Guard);
+        double u = UnitRoundoff<T>();
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double product = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double term = D(a[(i * k) + p]) * D(opB == Operand.AsIs ? b[(p * n) + j] : b[(j * k) + p]);
+                    product += term;
+                    magnitude += Math.Abs(term);
+                }
+
+                double e = 2 * (k + 2) * u * magnitude;
+                (double exact, double bound) = epilogue switch
+                {
+                    ProductEpilogue.AddBias => (product + D(bias[j]), e + (u * Math.Abs(product + D(bias[j])))),
+                    ProductEpilogue.AddBiasThenSigmoid => SigmoidWithBound(product + D(bias[j]), e, u),
+                    _ => DerivativeWithBound(product, D(sigmoid[i, j]), e, u),
+                };
+                AssertWithin(exact, D(c[i, j]), bound, $"{typeof(T).Name} {epilogue} op(B) {opB} packing {withPacking} [{i},{j}] of {m} x {n} x {k}");
+            }
+        }
+    }
+
+    private static (double Exact, double Bound) SigmoidWithBound(double x, double productError, double u)
+    {
+        double exact = 1 / (1 + Math.Exp(-x));
+        return (exact, (productError / 4) + (u * Math.Abs(x)) + (6 * u * exact));
+    }
+
+    private static (double Exact, double Bound) DerivativeWithBound(double product, double h, double productError, double u)
+    {
+        double slope = h * (1 - h);
+        double exact = product * slope;
+        return (exact, (productError * slope) + (3 * u * Math.Abs(exact)));
     }
 }
