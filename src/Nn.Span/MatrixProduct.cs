@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -291,13 +292,56 @@ internal static class MatrixProduct
     }
 
     /// <summary>destination = sum over rows of matrix (the bias gradient: column sums).</summary>
-    public static void ColumnSums<T>(ReadOnlySpan2D<T> matrix, Span<T> destination)
+    public static unsafe void ColumnSums<T>(ReadOnlySpan2D<T> matrix, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported && matrix.Width > 0)
+        {
+            fixed (T* first = &matrix.DangerousGetReference())
+            fixed (T* sums = destination)
+            {
+                FloatColumnSums((float*)first, MatrixMemory.RowStride(matrix), matrix.Height, matrix.Width, (float*)sums);
+            }
+
+            return;
+        }
+
         destination.Clear();
         for (int i = 0; i < matrix.Height; i++)
         {
             TensorPrimitives.Add(destination, matrix.GetRowSpan(i), destination);
+        }
+    }
+
+    /// <summary>
+    /// Float column sums, 64 columns at a time: four Vector512 accumulators run down the rows, with masked loads for
+    /// the last block, so that the sums stay in registers and each element is read once.
+    /// </summary>
+    private static unsafe void FloatColumnSums(float* matrix, nint stride, int height, int width, float* sums)
+    {
+        const int Lanes = 16;
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (int j = 0; j < width; j += 4 * Lanes)
+        {
+            Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - j)).AsSingle();
+            Vector512<float> mask1 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - j - Lanes)).AsSingle();
+            Vector512<float> mask2 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - j - (2 * Lanes))).AsSingle();
+            Vector512<float> mask3 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - j - (3 * Lanes))).AsSingle();
+            Vector512<float> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            float* row = matrix + j;
+            for (int i = 0; i < height; i++, row += stride)
+            {
+                // s[j..j+64) += matrix[i, j..j+64)
+                s0 += Avx512F.MaskLoad(row, mask0, zero);
+                s1 += Avx512F.MaskLoad(row + Lanes, mask1, zero);
+                s2 += Avx512F.MaskLoad(row + (2 * Lanes), mask2, zero);
+                s3 += Avx512F.MaskLoad(row + (3 * Lanes), mask3, zero);
+            }
+
+            Avx512F.MaskStore(sums + j, mask0, s0);
+            Avx512F.MaskStore(sums + j + Lanes, mask1, s1);
+            Avx512F.MaskStore(sums + j + (2 * Lanes), mask2, s2);
+            Avx512F.MaskStore(sums + j + (3 * Lanes), mask3, s3);
         }
     }
 }

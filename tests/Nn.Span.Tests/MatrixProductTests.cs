@@ -238,7 +238,57 @@ public sealed class MatrixProductTests
         }
     }
 
-    // ---- column sums and row bias ----
+    // ---- column sums ----
+
+    [Theory]
+    [InlineData(0, 5)]
+    [InlineData(1, 1)]
+    [InlineData(2, 7)]
+    [InlineData(7, 16)]
+    [InlineData(13, 17)]
+    [InlineData(33, 31)]
+    [InlineData(64, 65)]
+    [InlineData(5, 257)]
+    [InlineData(3, 128)]
+    [InlineData(2, 129)]
+    [InlineData(300, 10)]
+    public void ColumnSums_match_double_reference_on_a_strided_view(int height, int width)
+    {
+        ColumnSums<float>(height, width);
+        ColumnSums<double>(height, width);
+    }
+
+    private static void ColumnSums<T>(int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // A sum of H terms: at most (H - 1) u sum |x| off; the tests allow H u sum |x|.
+        var random = new Random((height * 7) + width);
+        const int pitch = 3;
+        T[] storage = GuardedMatrix<T>(height, width, pitch, Guard);
+        var matrix = new Span2D<T>(storage, Guard, height, width, pitch);
+        ActivationsTests.FillView(random, matrix, -2, 2);
+        T[] before = (T[])storage.Clone();
+        T[] destination = Guarded<T>(width, Guard);
+        destination.AsSpan(Guard, width).Fill(T.NaN); // overwritten, never read
+
+        MatrixProduct.ColumnSums<T>(matrix, destination.AsSpan(Guard, width));
+
+        AssertUnchanged(before, storage);
+        AssertGuardsUntouched(destination, Guard);
+        for (int j = 0; j < width; j++)
+        {
+            double sum = 0, magnitude = 0;
+            for (int i = 0; i < height; i++)
+            {
+                sum += D(matrix[i, j]);
+                magnitude += Math.Abs(D(matrix[i, j]));
+            }
+
+            AssertWithin(sum, D(destination[Guard + j]), height * UnitRoundoff<T>() * magnitude, $"{typeof(T).Name} column sum {j} of {height} x {width}");
+        }
+    }
+
+    // ---- product epilogues ----
 
     [Theory]
     [InlineData(1, 1, 1)]
