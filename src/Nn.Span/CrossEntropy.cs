@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 
@@ -135,30 +136,47 @@ public static class CrossEntropy
     /// <summary>
     /// Rows of at most 16 float logits: loss_n = log(sum_n) - (z[n, y_n] - max_n). The logarithms are taken of
     /// products of up to 8 sums (each sum lies in [1, 16], so a product stays below 2^32), one call per 8 rows.
+    /// Each row is loaded before the previous row's gradient is stored: the gradient may be written over the logits,
+    /// and a load that overlaps the 64 bytes of a pending masked store would wait for that store, row after row.
     /// </summary>
-    private static float ShortRowsFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
+    private static unsafe float ShortRowsFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
     {
         float total = 0;
         float product = 1;
         int inProduct = 0;
-        for (int row = 0; row < logits.Height; row++)
+        int height = logits.Height;
+        nint logitsStride = MatrixMemory.RowStride(logits);
+        nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
+        Vector512<float> mask = ShortRowSoftmax.LaneMask(logits.Width);
+        fixed (float* first = &logits.DangerousGetReference())
+        fixed (float* firstGradient = &gradient.DangerousGetReference())
         {
-            ReadOnlySpan<float> z = logits.GetRowSpan(row);
-            float sum = ShortRowSoftmax.TryLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row), out float shiftedLabel);
-            if (sum == 0)
+            Vector512<float> next = ShortRowSoftmax.LoadRow(first, mask);
+            for (int row = 0; row < height; row++)
             {
-                total += RowLossAndGradient(z, labels[row], scale, gradient.GetRowSpan(row)) * scale;
-                continue;
-            }
+                Vector512<float> current = next;
+                if (row + 1 < height)
+                {
+                    next = ShortRowSoftmax.LoadRow(first + ((row + 1) * logitsStride), mask);
+                }
 
-            // Scaled before summing, so that the total stays finite whenever the mean is.
-            total -= shiftedLabel * scale;
-            product *= sum;
-            if (++inProduct == 8)
-            {
-                total += MathF.Log(product) * scale;
-                product = 1;
-                inProduct = 0;
+                int label = labels[row];
+                float sum = ShortRowSoftmax.TryLossAndGradient(current, mask, label, scale, firstGradient + (row * gradientStride), out float shiftedLabel);
+                if (sum == 0)
+                {
+                    total += RowLossAndGradient(logits.GetRowSpan(row), label, scale, gradient.GetRowSpan(row)) * scale;
+                    continue;
+                }
+
+                // Scaled before summing, so that the total stays finite whenever the mean is.
+                total -= shiftedLabel * scale;
+                product *= sum;
+                if (++inProduct == 8)
+                {
+                    total += MathF.Log(product) * scale;
+                    product = 1;
+                    inProduct = 0;
+                }
             }
         }
 

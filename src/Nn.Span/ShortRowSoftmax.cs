@@ -34,14 +34,13 @@ internal static unsafe class ShortRowSoftmax
     }
 
     /// <summary>
-    /// gradient = (softmax(z) - onehot(label)) * scale; returns the row's sum of e^(z - max) and sets
-    /// <paramref name="shiftedLabel"/> = z[label] - max, so that the loss is log(sum) - shiftedLabel. Returns 0
-    /// (nothing written) when the row holds NaN or +Inf. gradient may be z itself.
+    /// gradient = (softmax(z) - onehot(label)) * scale for the row z already loaded (<see cref="LoadRow"/>); returns the
+    /// row's sum of e^(z - max) and sets <paramref name="shiftedLabel"/> = z[label] - max, so that the loss is
+    /// log(sum) - shiftedLabel. Returns 0 (nothing written) when the row holds NaN or +Inf. gradient may be z's row.
     /// </summary>
-    public static float TryLossAndGradient(ReadOnlySpan<float> z, int label, float scale, Span<float> gradient, out float shiftedLabel)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float TryLossAndGradient(Vector512<float> logits, Vector512<float> mask, int label, float scale, float* gradient, out float shiftedLabel)
     {
-        Vector512<float> mask = LaneMask(z.Length);
-        Vector512<float> logits = Load(z, mask);
         Vector512<float> max = BroadcastMaximum(logits);
         if (!Usable(logits, max))
         {
@@ -49,17 +48,23 @@ internal static unsafe class ShortRowSoftmax
             return 0;
         }
 
+        // The label's lane, moved to lane 0 by a permute rather than read back from memory.
         Vector512<float> shifted = logits - max;
-        shiftedLabel = z[label] - max.ToScalar();
+        shiftedLabel = Avx512F.PermuteVar16x32(shifted, Vector512.Create(label)).ToScalar();
         Vector512<float> e = FloatExponential.Exp(shifted);
         Vector512<float> sum = BroadcastSum(e);
 
         // g = e * (scale / sum) - scale [lane == label]
         Vector512<float> labelLane = Vector512.Equals(Vector512<int>.Indices, Vector512.Create(label)).AsSingle();
         Vector512<float> g = (e * (Vector512.Create(scale) / sum)) - (labelLane & Vector512.Create(scale));
-        Store(g, gradient, mask);
+        Avx512F.MaskStore(gradient, mask, g);
         return sum.ToScalar();
     }
+
+    /// <summary>A row's lanes under <paramref name="mask"/> (<see cref="LaneMask"/>), -Inf past its end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadRow(float* row, Vector512<float> mask) =>
+        Avx512F.MaskLoad(row, mask, Vector512.Create(float.NegativeInfinity));
 
     /// <summary>The largest lane, in every lane (a butterfly of in-register shuffles, no scalar round trip).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,7 +93,7 @@ internal static unsafe class ShortRowSoftmax
 
     /// <summary>All-ones lanes for the first <paramref name="length"/> elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LaneMask(int length) =>
+    public static Vector512<float> LaneMask(int length) =>
         Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(length)).AsSingle();
 
     /// <summary>The row's lanes, -Inf past its end (e^-Inf = 0 keeps them out of the sum); never reads past the row.</summary>
