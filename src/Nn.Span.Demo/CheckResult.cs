@@ -10,5 +10,5 @@ internal sealed record CheckResult(string Name, bool Passed, double WorstRelativ
 {
     /// <summary>One line: PASS or FAIL, the name, and the worst relative difference.</summary>
     public string Format() =>
-        string.Create(CultureInfo.InvariantCulture, $"  {(Passed ? "PASS" : "FAIL")}  {Name,-66} worst relative difference {WorstRelativeDifference:0.0E+00}");
+        string.Create(CultureInfo.InvariantCulture, $"  {(Passed ? "PASS" : "FAIL")}  {Name,-68} worst relative difference {WorstRelativeDifference:0.0E+00}");
 }
