@@ -116,7 +116,7 @@ public static class ParameterFile
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Guard.SameLength(parameters.Length, dimensions.ParameterCount, nameof(parameters), $"parameters for a network of dimensions {dimensions}");
+        Guard.ParameterCount(parameters.Length, dimensions, nameof(parameters), "parameters");
         ParameterElementType elementType = ElementTypeOf<T>();
 
         Span<byte> headerBytes = stackalloc byte[HeaderSize];
@@ -168,7 +168,7 @@ public static class ParameterFile
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Guard.SameLength(parameters.Length, dimensions.ParameterCount, nameof(parameters), $"parameters for a network of dimensions {dimensions}");
+        Guard.ParameterCount(parameters.Length, dimensions, nameof(parameters), "parameters");
         using FileStream stream = File.OpenRead(path);
 
         // Read into a scratch copy first: the trailing-bytes check below must also run before the caller's span is written.
@@ -238,7 +238,7 @@ public static class ParameterFile
             throw new ArgumentException("The stream is not writable.", nameof(stream));
         }
 
-        Guard.SameLength(parameters.Length, dimensions.ParameterCount, nameof(parameters), $"parameters for a network of dimensions {dimensions}");
+        Guard.ParameterCount(parameters.Length, dimensions, nameof(parameters), "parameters");
         _ = ElementTypeOf<T>();
     }
 
