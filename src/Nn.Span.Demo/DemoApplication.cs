@@ -1,22 +1,95 @@
 namespace Nn.Span.Demo;
 
-/// <summary>The demo: the seed's sanity checks, each printed with PASS or FAIL and its worst relative difference.</summary>
+/// <summary>
+/// The demo: by default the seed's sanity checks, then training and evaluation on the digits; with <c>predict</c>,
+/// classification of CSV rows by a saved model.
+/// </summary>
 internal static class DemoApplication
 {
-    /// <summary>Runs the demo and returns the process exit code: 0 when every check passed, 1 otherwise.</summary>
-    public static int Run(string[] args, TextWriter output)
+    /// <summary>Forward+backward calls timed for the latency median.</summary>
+    private const int ForwardBackwardTimings = 1000;
+
+    /// <summary>Single-example predictions timed for the latency median.</summary>
+    private const int PredictTimings = 5000;
+
+    /// <summary>Runs the demo with the given standard streams; returns the process exit code.</summary>
+    /// <returns>0 on success; 1 when a seed check failed or a predicted row was rejected; 2 for a bad command line
+    /// or an unreadable model.</returns>
+    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine("Seed checks");
-        IReadOnlyList<CheckResult> checks = SeedChecks.RunAll();
-        foreach (CheckResult check in checks)
+        ArgumentNullException.ThrowIfNull(error);
+
+        DemoCommand command;
+        try
         {
-            output.WriteLine(check.Format());
+            command = CommandLine.Parse(args);
+        }
+        catch (FormatException problem)
+        {
+            error.WriteLine(problem.Message);
+            error.WriteLine("Run with --help for the options.");
+            return 2;
         }
 
-        int failed = checks.Count(check => !check.Passed);
-        output.WriteLine(failed == 0 ? $"All {checks.Count} checks passed." : $"{failed} of {checks.Count} checks FAILED.");
-        return failed == 0 ? 0 : 1;
+        switch (command.Mode)
+        {
+            case DemoMode.Help:
+                output.WriteLine(CommandLine.Usage);
+                return 0;
+            case DemoMode.Predict:
+                return PredictCommand.Run(command.ModelPath!, command.InputPath, input, output, error);
+            default:
+                return command.Training.Precision == Precision.Float
+                    ? Train<float>(command, output, error)
+                    : Train<double>(command, output, error);
+        }
+    }
+
+    /// <summary>The checks, then training with per-epoch progress, evaluation, measurements, and the report.</summary>
+    private static int Train<T>(DemoCommand command, TextWriter output, TextWriter error)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        IReadOnlyList<CheckResult> checks = SeedChecks.RunAll();
+        TextWriter progress = command.Json ? error : output;
+        if (!command.Json)
+        {
+            TextReport.WriteChecks(output, checks);
+        }
+
+        var trainer = new DigitsTrainer<T>(DigitsDataSet.LoadEmbedded(), command.Training);
+        TextReport.WriteTrainingHeader(progress, command.Training, trainer.Network.Dimensions, trainer.TrainCount, trainer.TestCount);
+        var printer = new ProgressPrinter(progress);
+        TrainingOutcome outcome = trainer.Train(printer.Print);
+
+        var report = new TrainingReport(
+            checks,
+            command.Training,
+            trainer.Network.Dimensions,
+            trainer.TrainCount,
+            trainer.TestCount,
+            outcome,
+            trainer.TestConfusion(),
+            trainer.MedianForwardBackwardMicroseconds(ForwardBackwardTimings),
+            trainer.MedianPredictMicroseconds(PredictTimings),
+            command.SavePath);
+
+        if (command.SavePath is not null)
+        {
+            ParameterFile.Save<T>(command.SavePath, trainer.Network.Dimensions, trainer.Parameters);
+        }
+
+        if (command.Json)
+        {
+            output.WriteLine(JsonReport.Format(report));
+        }
+        else
+        {
+            TextReport.WriteResults(output, report);
+        }
+
+        return report.ChecksPassed ? 0 : 1;
     }
 }

@@ -11,6 +11,16 @@ internal sealed class DeterministicRandom
     /// <summary>Starts the sequence for <paramref name="seed"/>.</summary>
     public DeterministicRandom(ulong seed) => _state = seed;
 
+    /// <summary>
+    /// An independent sequence number <paramref name="stream"/> for <paramref name="seed"/>, so that, say, the data split
+    /// does not change when the number of random numbers drawn for the initial parameters does.
+    /// </summary>
+    public static DeterministicRandom ForStream(ulong seed, ulong stream)
+    {
+        var mixer = new DeterministicRandom(seed ^ (stream * 0xD1B54A32D192ED03UL));
+        return new DeterministicRandom(mixer.NextUInt64());
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
