@@ -110,7 +110,7 @@ internal static class CommandLine
         "                       probability. Bad rows are reported on standard error with their line number.",
         string.Empty,
         "Exit codes: 0 success; 1 a seed check failed (training) or a row was rejected (predict);",
-        "2 a bad command line, or a model or input file that cannot be read.");
+        "2 a bad command line, a model or input file that cannot be read, or a --save that failed.");
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 

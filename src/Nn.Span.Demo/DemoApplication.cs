@@ -13,8 +13,8 @@ internal static class DemoApplication
     private const int PredictTimings = 5000;
 
     /// <summary>Runs the demo with the given standard streams; returns the process exit code.</summary>
-    /// <returns>0 on success; 1 when a seed check failed or a predicted row was rejected; 2 for a bad command line
-    /// or an unreadable model.</returns>
+    /// <returns>0 on success; 1 when a seed check failed or a predicted row was rejected; 2 for a bad command line,
+    /// a model or input that cannot be read, or parameters that cannot be saved.</returns>
     public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -59,10 +59,38 @@ internal static class DemoApplication
             TextReport.WriteChecks(output, checks);
         }
 
-        var trainer = new DigitsTrainer<T>(DigitsDataSet.LoadEmbedded(), command.Training);
+        DigitsTrainer<T> trainer;
+        try
+        {
+            trainer = new DigitsTrainer<T>(DigitsDataSet.LoadEmbedded(), command.Training);
+        }
+        catch (ArgumentOutOfRangeException problem)
+        {
+            error.WriteLine($"Invalid training options: {problem.Message}");
+            return 2;
+        }
+
         TextReport.WriteTrainingHeader(progress, command.Training, trainer.Network.Dimensions, trainer.TrainCount, trainer.TestCount);
         var printer = new ProgressPrinter(progress);
         TrainingOutcome outcome = trainer.Train(printer.Print);
+        ConfusionMatrix confusion = trainer.TestConfusion();
+        double forwardBackward = trainer.MedianForwardBackwardMicroseconds(ForwardBackwardTimings);
+        double predict = trainer.MedianPredictMicroseconds(PredictTimings);
+
+        string? savedTo = null;
+        string? saveProblem = null;
+        if (command.SavePath is not null)
+        {
+            try
+            {
+                ParameterFile.Save<T>(command.SavePath, trainer.Network.Dimensions, trainer.Parameters);
+                savedTo = command.SavePath;
+            }
+            catch (Exception problem) when (problem is IOException or UnauthorizedAccessException)
+            {
+                saveProblem = $"Cannot save the parameters to '{command.SavePath}': {problem.Message}";
+            }
+        }
 
         var report = new TrainingReport(
             checks,
@@ -71,15 +99,10 @@ internal static class DemoApplication
             trainer.TrainCount,
             trainer.TestCount,
             outcome,
-            trainer.TestConfusion(),
-            trainer.MedianForwardBackwardMicroseconds(ForwardBackwardTimings),
-            trainer.MedianPredictMicroseconds(PredictTimings),
-            command.SavePath);
-
-        if (command.SavePath is not null)
-        {
-            ParameterFile.Save<T>(command.SavePath, trainer.Network.Dimensions, trainer.Parameters);
-        }
+            confusion,
+            forwardBackward,
+            predict,
+            savedTo);
 
         if (command.Json)
         {
@@ -88,6 +111,12 @@ internal static class DemoApplication
         else
         {
             TextReport.WriteResults(output, report);
+        }
+
+        if (saveProblem is not null)
+        {
+            error.WriteLine(saveProblem);
+            return 2;
         }
 
         return report.ChecksPassed ? 0 : 1;

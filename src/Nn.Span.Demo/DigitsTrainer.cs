@@ -178,6 +178,11 @@ internal sealed class DigitsTrainer<T>
             throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, "The learning rate must be finite and not negative.");
         }
 
+        if (!T.IsFinite(T.CreateSaturating(options.LearningRate)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, $"The learning rate is too large for {(typeof(T) == typeof(float) ? "float" : "double")}.");
+        }
+
         if (!(options.Decay >= 0) || !double.IsFinite(options.Decay))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Decay, "The decay must be finite and not negative.");

@@ -98,6 +98,7 @@ internal static class JsonReport
             json.WriteStartObject("timing");
             json.WriteNumber("trainingStepSeconds", report.Outcome.StepSeconds);
             json.WriteNumber("examplesPerSecond", report.Outcome.ExamplesPerSecond);
+            json.WriteNumber("forwardBackwardBatchSize", report.ForwardBackwardBatchSize);
             json.WriteNumber("forwardBackwardMedianMicroseconds", report.ForwardBackwardMedianMicroseconds);
             json.WriteNumber("predictMedianMicroseconds", report.PredictMedianMicroseconds);
             json.WriteEndObject();

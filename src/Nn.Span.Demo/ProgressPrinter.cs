@@ -9,7 +9,8 @@ namespace Nn.Span.Demo;
 internal sealed class ProgressPrinter
 {
     private readonly TextWriter _writer;
-    private readonly char[] _line = new char[160];
+    /// <summary>Room for the longest line: four numbers of up to about 330 characters each in fixed-point notation.</summary>
+    private readonly char[] _line = new char[2048];
 
     /// <summary>Prints to <paramref name="writer"/>.</summary>
     public ProgressPrinter(TextWriter writer) => _writer = writer;

@@ -65,7 +65,7 @@ internal static class TextReport
             $"Training throughput: {outcome.ExamplesPerSecond:N0} examples/s ({outcome.ExamplesProcessed} examples in {outcome.StepSeconds:F3} s of forward, backward and SGD steps)"));
         output.WriteLine(string.Create(
             Invariant,
-            $"Median latency: forward+backward of a batch of {Math.Min(report.Options.BatchSize, report.TrainCount)}: {report.ForwardBackwardMedianMicroseconds:F2} us; one-example prediction: {report.PredictMedianMicroseconds:F2} us"));
+            $"Median latency: forward+backward of a batch of {report.ForwardBackwardBatchSize}: {report.ForwardBackwardMedianMicroseconds:F2} us; one-example prediction: {report.PredictMedianMicroseconds:F2} us"));
         output.WriteLine(string.Create(
             Invariant,
             $"Allocated during the training loop (after warm-up): {outcome.AllocatedBytes} bytes"));

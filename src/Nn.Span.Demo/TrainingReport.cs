@@ -23,6 +23,9 @@ internal sealed record TrainingReport(
     double PredictMedianMicroseconds,
     string? SavedTo)
 {
+    /// <summary>The rows of the mini-batch whose forward+backward call was timed.</summary>
+    public int ForwardBackwardBatchSize => Math.Min(Options.BatchSize, TrainCount);
+
     /// <summary>Whether every sanity check passed.</summary>
     public bool ChecksPassed => Checks.All(check => check.Passed);
 

@@ -75,6 +75,28 @@ public sealed class DemoRunTests : IDisposable
     }
 
     [Fact]
+    public void A_save_that_fails_is_reported_after_the_results_with_exit_code_2()
+    {
+        string model = Path.Combine(_directory.FullName, "missing", "digits.nnsp");
+
+        (int exitCode, string output, string error) = RunInProcess("--epochs", "1", "--save", model);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Test accuracy: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameters saved", output, StringComparison.Ordinal);
+        Assert.StartsWith($"Cannot save the parameters to '{model}': ", error, StringComparison.Ordinal);
+        Assert.Empty(_directory.GetFileSystemInfos());
+    }
+
+    [Fact]
+    public void A_learning_rate_too_large_for_float_is_a_usage_error()
+    {
+        (int exitCode, _, string error) = RunInProcess("--learning-rate", "1e300", "--epochs", "1");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Invalid training options: The learning rate is too large for float.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_json_summary_of_the_demo_process_parses_shows_no_training_allocation_and_is_identical_across_two_runs()
     {
         (int firstExit, string first, string progress) = RunProcess("--json", "--epochs", "3", "--seed", "5");
@@ -95,6 +117,7 @@ public sealed class DemoRunTests : IDisposable
         Assert.Equal(test, confusion.Sum(row => row!.AsArray().Sum(count => count!.GetValue<int>())));
         Assert.Equal(0, summary["allocatedBytesDuringTraining"]!.GetValue<long>());
         JsonObject timing = summary["timing"]!.AsObject();
+        Assert.Equal(32, timing["forwardBackwardBatchSize"]!.GetValue<int>());
         foreach (string measured in new[] { "trainingStepSeconds", "examplesPerSecond", "forwardBackwardMedianMicroseconds", "predictMedianMicroseconds" })
         {
             Assert.True(timing[measured]!.GetValue<double>() > 0, measured);
