@@ -220,8 +220,21 @@ public static class ParameterFile
         }
         catch
         {
-            File.Delete(temporary); // no-op when it was never created
+            DeleteIfPossible(temporary);
             throw;
+        }
+    }
+
+    /// <summary>Removes a leftover temporary file; a failure here must not hide the error that led to it.</summary>
+    private static void DeleteIfPossible(string path)
+    {
+        try
+        {
+            File.Delete(path); // no-op when it was never created
+        }
+        catch (Exception problem) when (problem is IOException or UnauthorizedAccessException)
+        {
+            // The original exception is the one worth reporting.
         }
     }
 
