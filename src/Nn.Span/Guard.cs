@@ -19,6 +19,26 @@ internal static class Guard
         }
     }
 
+    /// <summary>
+    /// Checks a flat parameter (or gradient) vector against a network's parameter count. The message is built only
+    /// when the check fails, so a passing call allocates nothing.
+    /// </summary>
+    public static void ParameterCount(int actual, NetworkDimensions dimensions, string parameterName, string what)
+    {
+        if (actual != dimensions.ParameterCount)
+        {
+            ThrowParameterCount(actual, dimensions, parameterName, what);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowParameterCount(int actual, NetworkDimensions dimensions, string parameterName, string what)
+    {
+        throw new ArgumentException(
+            $"Expected {what} for a network of dimensions {dimensions} of length {dimensions.ParameterCount}, but got length {actual}.",
+            parameterName);
+    }
+
     public static void DestinationLongEnough(int destinationLength, int required, string parameterName = "destination")
     {
         if (destinationLength < required)

@@ -169,7 +169,7 @@ public sealed class TwoLayerNetwork<T>
         ArgumentNullException.ThrowIfNull(workspace);
         int rows = data.Height;
         Guard.Width(data.Width, Dimensions.Inputs, nameof(data), "data (one example per row, Dx values)");
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
+        Guard.ParameterCount(parameters.Length, Dimensions, nameof(parameters), "parameters");
         if (!probabilities.IsEmpty || (predictedClasses.IsEmpty && rows != 0))
         {
             Guard.Shape(probabilities.Height, probabilities.Width, rows, Dimensions.Outputs, nameof(probabilities));
@@ -221,6 +221,36 @@ public sealed class TwoLayerNetwork<T>
         return predicted[0];
     }
 
+    /// <summary>
+    /// Predicts one example with a workspace rented from <paramref name="pool"/> and returned before this method
+    /// returns: writes the Dy class probabilities and returns the most probable class. Allocation-free once the pool
+    /// holds as many workspaces as threads call at once; safe to call from any number of threads with one pool.
+    /// </summary>
+    /// <param name="example">Dx input values.</param>
+    /// <param name="parameters">The flat parameters; read only, so threads may share them.</param>
+    /// <param name="probabilities">Receives the Dy class probabilities.</param>
+    /// <param name="pool">A pool of workspaces for this network's dimensions, shared by the calling threads.</param>
+    /// <returns>The index of the most probable class.</returns>
+    /// <exception cref="ArgumentException">A length is wrong or the pool belongs to other dimensions.</exception>
+    public int Predict(ReadOnlySpan<T> example, ReadOnlySpan<T> parameters, Span<T> probabilities, WorkspacePool<T> pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (pool.Dimensions != Dimensions)
+        {
+            throw new ArgumentException($"The pool holds workspaces for a network of dimensions {pool.Dimensions}, not {Dimensions}.", nameof(pool));
+        }
+
+        Workspace<T> workspace = pool.Rent();
+        try
+        {
+            return Predict(example, parameters, probabilities, workspace);
+        }
+        finally
+        {
+            pool.Return(workspace);
+        }
+    }
+
     private void Validate(ReadOnlySpan2D<T> data, ReadOnlySpan<T> parameters, Span<T> gradient, Span2D<T> inputGradient, Workspace<T> workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -230,8 +260,8 @@ public sealed class TwoLayerNetwork<T>
         }
 
         Guard.Width(data.Width, Dimensions.Inputs, nameof(data), "data (one example per row, Dx values)");
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
-        Guard.SameLength(gradient.Length, ParameterCount, nameof(gradient), $"a gradient for a network of dimensions {Dimensions}");
+        Guard.ParameterCount(parameters.Length, Dimensions, nameof(parameters), "parameters");
+        Guard.ParameterCount(gradient.Length, Dimensions, nameof(gradient), "a gradient");
         if (!inputGradient.IsEmpty)
         {
             Guard.Shape(inputGradient.Height, inputGradient.Width, data.Height, Dimensions.Inputs, nameof(inputGradient));
@@ -300,7 +330,7 @@ public sealed class TwoLayerNetwork<T>
 
     private Span<T> Checked(Span<T> parameters)
     {
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
+        Guard.ParameterCount(parameters.Length, Dimensions, nameof(parameters), "parameters");
         return parameters;
     }
 
