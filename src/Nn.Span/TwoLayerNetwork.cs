@@ -169,7 +169,7 @@ public sealed class TwoLayerNetwork<T>
         ArgumentNullException.ThrowIfNull(workspace);
         int rows = data.Height;
         Guard.Width(data.Width, Dimensions.Inputs, nameof(data), "data (one example per row, Dx values)");
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
+        CheckParameterLength(parameters.Length, nameof(parameters), "parameters");
         if (!probabilities.IsEmpty || (predictedClasses.IsEmpty && rows != 0))
         {
             Guard.Shape(probabilities.Height, probabilities.Width, rows, Dimensions.Outputs, nameof(probabilities));
@@ -230,8 +230,8 @@ public sealed class TwoLayerNetwork<T>
         }
 
         Guard.Width(data.Width, Dimensions.Inputs, nameof(data), "data (one example per row, Dx values)");
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
-        Guard.SameLength(gradient.Length, ParameterCount, nameof(gradient), $"a gradient for a network of dimensions {Dimensions}");
+        CheckParameterLength(parameters.Length, nameof(parameters), "parameters");
+        CheckParameterLength(gradient.Length, nameof(gradient), "a gradient");
         if (!inputGradient.IsEmpty)
         {
             Guard.Shape(inputGradient.Height, inputGradient.Width, data.Height, Dimensions.Inputs, nameof(inputGradient));
@@ -304,9 +304,18 @@ public sealed class TwoLayerNetwork<T>
         return cost;
     }
 
+    /// <summary>Throws unless <paramref name="length"/> is <see cref="ParameterCount"/>; the message is built only when it throws.</summary>
+    private void CheckParameterLength(int length, string parameterName, string what)
+    {
+        if (length != ParameterCount)
+        {
+            Guard.SameLength(length, ParameterCount, parameterName, $"{what} for a network of dimensions {Dimensions}");
+        }
+    }
+
     private Span<T> Checked(Span<T> parameters)
     {
-        Guard.SameLength(parameters.Length, ParameterCount, nameof(parameters), $"parameters for a network of dimensions {Dimensions}");
+        CheckParameterLength(parameters.Length, nameof(parameters), "parameters");
         return parameters;
     }
 
