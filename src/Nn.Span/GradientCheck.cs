@@ -52,7 +52,7 @@ public static class GradientCheck
 {
     /// <summary>Checks the gradient of <paramref name="function"/> at <paramref name="x"/>.</summary>
     /// <param name="function">Returns f(x) and writes the analytic gradient.</param>
-    /// <param name="x">The point; perturbed during the check and restored exactly before returning.</param>
+    /// <param name="x">The point; perturbed during the check and restored exactly before returning, also when <paramref name="function"/> throws.</param>
     /// <param name="options">Step, tolerance and random-state reset; null for the seed's defaults.</param>
     /// <returns>Whether it passed, where it first failed and by how much, and the worst relative difference.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The step is not positive and finite, or the tolerance is negative or NaN.</exception>
@@ -83,11 +83,19 @@ public static class GradientCheck
         for (int i = 0; i < x.Length; i++)
         {
             double original = x[i];
-            x[i] = original + step;
-            double plus = Evaluate(function, x, scratch, options);
-            x[i] = original - step;
-            double minus = Evaluate(function, x, scratch, options);
-            x[i] = original;
+            double plus, minus;
+            try
+            {
+                x[i] = original + step;
+                plus = Evaluate(function, x, scratch, options);
+                x[i] = original - step;
+                minus = Evaluate(function, x, scratch, options);
+            }
+            finally
+            {
+                // Restored even when the function throws: the caller's x is never left perturbed.
+                x[i] = original;
+            }
 
             // num_i = (f(x + h e_i) - f(x - h e_i)) / 2h;  rel = |num - ana| / max(1, |num|, |ana|)
             double numeric = (plus - minus) / (2 * step);

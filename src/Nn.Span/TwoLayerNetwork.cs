@@ -116,7 +116,7 @@ public sealed class TwoLayerNetwork<T>
     /// <param name="gradient">Receives dJ/dparameters.</param>
     /// <param name="workspace">A workspace for this network with room for N rows.</param>
     /// <returns>The mean cost J.</returns>
-    /// <exception cref="ArgumentException">A shape or length is wrong, a row is not one-hot, or the workspace does not fit.</exception>
+    /// <exception cref="ArgumentException">A shape or length is wrong, a row is not one-hot, the workspace does not fit, or an output overlaps an input (the one-hot labels included).</exception>
     public T ForwardBackward(ReadOnlySpan2D<T> data, ReadOnlySpan2D<T> oneHotLabels, ReadOnlySpan<T> parameters, Span<T> gradient, Workspace<T> workspace) =>
         ForwardBackward(data, oneHotLabels, parameters, gradient, Span2D<T>.Empty, workspace);
 
@@ -128,11 +128,13 @@ public sealed class TwoLayerNetwork<T>
     /// <param name="inputGradient">Receives dJ/dX, N x Dx; pass <see cref="Span2D{T}.Empty"/> to skip it.</param>
     /// <param name="workspace">A workspace for this network with room for N rows.</param>
     /// <returns>The mean cost J.</returns>
-    /// <exception cref="ArgumentException">A shape or length is wrong, a row is not one-hot, or the workspace does not fit.</exception>
+    /// <exception cref="ArgumentException">A shape or length is wrong, a row is not one-hot, the workspace does not fit, or an output overlaps an input (the one-hot labels included).</exception>
     public T ForwardBackward(ReadOnlySpan2D<T> data, ReadOnlySpan2D<T> oneHotLabels, ReadOnlySpan<T> parameters, Span<T> gradient, Span2D<T> inputGradient, Workspace<T> workspace)
     {
         Validate(data, parameters, gradient, inputGradient, workspace);
         Guard.Shape(oneHotLabels.Height, oneHotLabels.Width, data.Height, Dimensions.Outputs, nameof(oneHotLabels));
+        Guard.NoOverlap(oneHotLabels, gradient, nameof(gradient), nameof(oneHotLabels));
+        Guard.NoOverlap(oneHotLabels, inputGradient, nameof(inputGradient), nameof(oneHotLabels));
         CrossEntropy.ValidateOneHot(oneHotLabels, nameof(oneHotLabels));
         Span<int> labels = workspace.Labels(data.Height);
         for (int row = 0; row < labels.Length; row++)
