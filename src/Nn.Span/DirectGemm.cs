@@ -33,8 +33,8 @@ internal static unsafe class DirectGemm
         Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, default);
 
     /// <summary>
-    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue is applied to each row of a tile while it is still
-    /// in registers (see <see cref="ProductEpilogue"/>).
+    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue (see <see cref="ProductEpilogue"/>) runs over each
+    /// tile right after it is stored, while its 8 x 32 elements are still in L1.
     /// </summary>
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
@@ -62,15 +62,21 @@ internal static unsafe class DirectGemm
             int rows = Math.Min(TileRows, m - i);
             for (int j = 0; j < n; j += 2 * Lanes)
             {
-                var tileEpilogue = epilogue.At(i, j);
-                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows, Math.Min(2 * Lanes, n - j), tileEpilogue);
+                int columns = Math.Min(2 * Lanes, n - j);
+                float* tile = c + (i * cStride) + j;
+                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, tile, cStride, beta, rows, columns);
+                if (epilogue.Kind != ProductEpilogue.None)
+                {
+                    // Separate from the tile's kernel: a call there would push its accumulators out of registers.
+                    FinishTile(tile, cStride, rows, columns, epilogue.At(i, j));
+                }
             }
         }
     }
 
     /// <summary>C tile (rows x columns, at most 8 x 32) = beta C + sum_p op(A)[r, p] op(B)[p, :].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns, EpilogueArguments epilogue)
+    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns)
     {
         Vector512<float> leftMask = Mask(columns);
         Vector512<float> rightMask = Mask(columns - Lanes);
@@ -88,7 +94,7 @@ internal static unsafe class DirectGemm
 
         if (!right)
         {
-            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask);
             return;
         }
 
@@ -130,20 +136,20 @@ internal static unsafe class DirectGemm
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
 
-        Store(c, c00, c01, beta, leftMask, rightMask, right, epilogue, 0);
-        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right, epilogue, 1);
-        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right, epilogue, 2);
-        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right, epilogue, 3);
-        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right, epilogue, 4);
-        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right, epilogue, 5);
-        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right, epilogue, 6);
-        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right, epilogue, 7);
+        Store(c, c00, c01, beta, leftMask, rightMask, right);
+        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right);
+        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right);
+        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right);
+        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right);
+        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right);
+        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right);
+        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right);
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>
     private static void NarrowTile(
         int depth, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* a6, float* a7, nint depthStep,
-        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask, EpilogueArguments epilogue)
+        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
@@ -163,21 +169,19 @@ internal static unsafe class DirectGemm
             c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[offset]), bRow, c7);
         }
 
-        Store(c, c0, zero, beta, mask, zero, false, epilogue, 0);
-        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false, epilogue, 1);
-        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false, epilogue, 2);
-        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false, epilogue, 3);
-        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false, epilogue, 4);
-        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false, epilogue, 5);
-        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false, epilogue, 6);
-        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false, epilogue, 7);
+        Store(c, c0, zero, beta, mask, zero, false);
+        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false);
+        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false);
+        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false);
+        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false);
+        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false);
+        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false);
+        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false);
     }
 
-    /// <summary>C row = epilogue(acc) (beta = 0, C not read) or epilogue(acc + beta C), through the column masks.</summary>
+    /// <summary>C row = acc (beta = 0, C not read) or acc + beta C, through the column masks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(
-        float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
-        in EpilogueArguments epilogue, int row)
+    private static void Store(float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight)
     {
         if (beta != 0f)
         {
@@ -189,11 +193,6 @@ internal static unsafe class DirectGemm
             }
         }
 
-        if (epilogue.Kind != ProductEpilogue.None)
-        {
-            Finish(ref left, ref right, leftMask, rightMask, hasRight, epilogue, row);
-        }
-
         Avx512F.MaskStore(c, leftMask, left);
         if (hasRight)
         {
@@ -201,41 +200,38 @@ internal static unsafe class DirectGemm
         }
     }
 
-    /// <summary>Applies the epilogue to one row of a tile (kept out of line: it runs once per row, not per step).</summary>
+    /// <summary>Applies the epilogue to a stored tile (rows x columns, at most 8 x 32) in place.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Finish(
-        ref Vector512<float> left, ref Vector512<float> right, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
-        in EpilogueArguments epilogue, int row)
+    private static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
     {
         Vector512<float> zero = Vector512<float>.Zero;
-        switch (epilogue.Kind)
+        for (int column = 0; column < columns; column += Lanes)
         {
-            case ProductEpilogue.AddBias:
-                // c = acc + bias[j]
-                left += Avx512F.MaskLoad(epilogue.Bias, leftMask, zero);
-                right += hasRight ? Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero) : zero;
-                break;
-            case ProductEpilogue.AddBiasThenSigmoid:
-                // c = sigma(acc + bias[j])
-                left = FloatExponential.SigmoidOperator.Invoke(left + Avx512F.MaskLoad(epilogue.Bias, leftMask, zero));
-                if (hasRight)
+            Vector512<float> mask = Mask(columns - column);
+            Vector512<float> bias = epilogue.Kind == ProductEpilogue.TimesSigmoidDerivative ? zero : Avx512F.MaskLoad(epilogue.Bias + column, mask, zero);
+            for (int row = 0; row < rows; row++)
+            {
+                float* element = c + (row * cStride) + column;
+                Vector512<float> value = Avx512F.MaskLoad(element, mask, zero);
+                switch (epilogue.Kind)
                 {
-                    right = FloatExponential.SigmoidOperator.Invoke(right + Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero));
+                    case ProductEpilogue.AddBias:
+                        // c = acc + bias[j]
+                        value += bias;
+                        break;
+                    case ProductEpilogue.AddBiasThenSigmoid:
+                        // c = sigma(acc + bias[j])
+                        value = FloatExponential.SigmoidOperator.Invoke(value + bias);
+                        break;
+                    default:
+                        // c = acc * (h (1 - h)), h the sigmoid output at the same position
+                        Vector512<float> h = Avx512F.MaskLoad(epilogue.Sigmoid + (row * epilogue.SigmoidStride) + column, mask, zero);
+                        value *= h * (Vector512<float>.One - h);
+                        break;
                 }
 
-                break;
-            case ProductEpilogue.TimesSigmoidDerivative:
-                // c = acc * (h (1 - h)), h the sigmoid output at the same position
-                float* h = epilogue.Sigmoid + (row * epilogue.SigmoidStride);
-                Vector512<float> hLeft = Avx512F.MaskLoad(h, leftMask, zero);
-                left *= hLeft * (Vector512<float>.One - hLeft);
-                if (hasRight)
-                {
-                    Vector512<float> hRight = Avx512F.MaskLoad(h + Lanes, rightMask, zero);
-                    right *= hRight * (Vector512<float>.One - hRight);
-                }
-
-                break;
+                Avx512F.MaskStore(element, mask, value);
+            }
         }
     }
 

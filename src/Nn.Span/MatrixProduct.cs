@@ -79,9 +79,9 @@ internal static class MatrixProduct
     }
 
     /// <summary>
-    /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on the
-    /// direct path apply it to each tile in registers; the others run it as one pass over each row of C right after
-    /// the product, while that row is still in cache.
+    /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on
+    /// the direct path apply it to each 8 x 32 tile right after storing it, while it is in L1; the others run it as
+    /// one pass over each row of C after the product.
     /// </summary>
     /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>
     /// <param name="opA">How A is used.</param>
