@@ -68,7 +68,7 @@ internal static unsafe class DirectGemm
                 if (epilogue.Kind != ProductEpilogue.None)
                 {
                     // Separate from the tile's kernel: a call there would push its accumulators out of registers.
-                    FinishTile(tile, cStride, rows, columns, epilogue.At(i, j));
+                    EpilogueKernel.FinishTile(tile, cStride, rows, columns, epilogue.At(i, j));
                 }
             }
         }
@@ -197,41 +197,6 @@ internal static unsafe class DirectGemm
         if (hasRight)
         {
             Avx512F.MaskStore(c + Lanes, rightMask, right);
-        }
-    }
-
-    /// <summary>Applies the epilogue to a stored tile (rows x columns, at most 8 x 32) in place.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
-    {
-        Vector512<float> zero = Vector512<float>.Zero;
-        for (int column = 0; column < columns; column += Lanes)
-        {
-            Vector512<float> mask = Mask(columns - column);
-            Vector512<float> bias = epilogue.Kind == ProductEpilogue.TimesSigmoidDerivative ? zero : Avx512F.MaskLoad(epilogue.Bias + column, mask, zero);
-            for (int row = 0; row < rows; row++)
-            {
-                float* element = c + (row * cStride) + column;
-                Vector512<float> value = Avx512F.MaskLoad(element, mask, zero);
-                switch (epilogue.Kind)
-                {
-                    case ProductEpilogue.AddBias:
-                        // c = acc + bias[j]
-                        value += bias;
-                        break;
-                    case ProductEpilogue.AddBiasThenSigmoid:
-                        // c = sigma(acc + bias[j])
-                        value = FloatExponential.SigmoidOperator.Invoke(value + bias);
-                        break;
-                    default:
-                        // c = acc * (h (1 - h)), h the sigmoid output at the same position
-                        Vector512<float> h = Avx512F.MaskLoad(epilogue.Sigmoid + (row * epilogue.SigmoidStride) + column, mask, zero);
-                        value *= h * (Vector512<float>.One - h);
-                        break;
-                }
-
-                Avx512F.MaskStore(element, mask, value);
-            }
         }
     }
 

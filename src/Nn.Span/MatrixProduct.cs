@@ -80,8 +80,8 @@ internal static class MatrixProduct
 
     /// <summary>
     /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on
-    /// the direct path apply it to each 8 x 32 tile right after storing it, while it is in L1; the others run it as
-    /// one pass over each row of C after the product.
+    /// the direct and the packed paths apply it to each 8 x 32 tile right after its last store, while it is in L1;
+    /// the others (double, or no packing room) run it as one pass over each row of C after the product.
     /// </summary>
     /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>
     /// <param name="opA">How A is used.</param>
@@ -115,6 +115,20 @@ internal static class MatrixProduct
                 DirectGemm.Multiply(
                     (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
                     (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, 0f, (float*)scratch, arguments);
+            }
+
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && Vector512.IsHardwareAccelerated && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
+        {
+            fixed (T* panels = packing)
+            fixed (T* biasPointer = bias)
+            fixed (T* sigmoidPointer = &sigmoid.DangerousGetReference())
+            {
+                var arguments = new EpilogueArguments(
+                    epilogue, (float*)biasPointer, (float*)sigmoidPointer, sigmoid.IsEmpty ? 0 : MatrixMemory.RowStride(sigmoid));
+                PackedGemm.Multiply(a, opA, b, opB, c, T.Zero, panels, arguments);
             }
 
             return;

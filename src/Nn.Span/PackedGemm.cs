@@ -13,8 +13,17 @@ internal static unsafe class PackedGemm
     /// <see cref="GemmBlocking.PackingLength{T}"/> elements, 64-byte aligned). Shapes are checked by the caller.
     /// </summary>
     public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Multiply(a, opA, b, opB, c, beta, packing, default);
+
+    /// <summary>
+    /// As <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*)"/>, then a
+    /// float epilogue over each micro-tile of C as soon as its last K block is written (while it is in L1).
+    /// </summary>
+    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, in EpilogueArguments epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
         int m = c.Height;
         int n = c.Width;
         int k = opA == Operand.AsIs ? a.Width : a.Height;
@@ -52,7 +61,12 @@ internal static unsafe class PackedGemm
                             for (int ir = 0; ir < mc; ir += mr)
                             {
                                 T* cTile = cPointer + ((ic + ir) * cStride) + jc + jr;
-                                GemmMicroKernel.Run(kc, packedA + ((nint)ir * kc), bPanel, cTile, cStride, blockBeta, Math.Min(mr, mc - ir), columns);
+                                int rows = Math.Min(mr, mc - ir);
+                                GemmMicroKernel.Run(kc, packedA + ((nint)ir * kc), bPanel, cTile, cStride, blockBeta, rows, columns);
+                                if (finish && pc + kc == k)
+                                {
+                                    EpilogueKernel.FinishTile((float*)cTile, cStride, rows, columns, epilogue.At(ic + ir, jc + jr));
+                                }
                             }
                         }
                     }

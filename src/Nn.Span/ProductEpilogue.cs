@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Nn.Span;
 
 /// <summary>
@@ -33,4 +37,44 @@ internal readonly unsafe struct EpilogueArguments(ProductEpilogue kind, float* b
     /// <summary>The same epilogue for the tile whose top-left element is C[row, column].</summary>
     public EpilogueArguments At(int row, int column) =>
         new(Kind, Bias == null ? null : Bias + column, Sigmoid == null ? null : Sigmoid + (row * SigmoidStride) + column, SigmoidStride);
+}
+
+/// <summary>The float epilogue over one stored tile of C, shared by the direct and the packed kernels.</summary>
+internal static unsafe class EpilogueKernel
+{
+    /// <summary>Applies the epilogue to a stored tile (rows x columns, at most 8 x 32: small enough to be in L1 right after the kernel wrote it) in place.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        for (int column = 0; column < columns; column += Vector512<float>.Count)
+        {
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - column)).AsSingle();
+            Vector512<float> bias = epilogue.Kind == ProductEpilogue.TimesSigmoidDerivative ? zero : Avx512F.MaskLoad(epilogue.Bias + column, mask, zero);
+            for (int row = 0; row < rows; row++)
+            {
+                float* element = c + (row * cStride) + column;
+                Vector512<float> value = Avx512F.MaskLoad(element, mask, zero);
+                switch (epilogue.Kind)
+                {
+                    case ProductEpilogue.AddBias:
+                        // c = acc + bias[j]
+                        value += bias;
+                        break;
+                    case ProductEpilogue.AddBiasThenSigmoid:
+                        // c = sigma(acc + bias[j])
+                        value = FloatExponential.SigmoidOperator.Invoke(value + bias);
+                        break;
+                    default:
+                        // c = acc * (h (1 - h)), h the sigmoid output at the same position
+                        Vector512<float> h = Avx512F.MaskLoad(epilogue.Sigmoid + (row * epilogue.SigmoidStride) + column, mask, zero);
+                        value *= h * (Vector512<float>.One - h);
+                        break;
+                }
+
+                Avx512F.MaskStore(element, mask, value);
+            }
+        }
+    }
+
 }
