@@ -136,51 +136,115 @@ public static class CrossEntropy
     /// <summary>
     /// Rows of at most 16 float logits: loss_n = log(sum_n) - (z[n, y_n] - max_n). The logarithms are taken of
     /// products of up to 8 sums (each sum lies in [1, 16], so a product stays below 2^32), one call per 8 rows.
-    /// Each row is loaded before the previous row's gradient is stored: the gradient may be written over the logits,
-    /// and a load that overlaps the 64 bytes of a pending masked store would wait for that store, row after row.
+    /// Rows go four at a time (their dependency chains overlap), and each group is loaded before the previous group's
+    /// gradient is stored: the gradient may be written over the logits, and a load that overlaps the 64 bytes of a
+    /// pending masked store would wait for that store.
     /// </summary>
     private static unsafe float ShortRowsFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
     {
-        float total = 0;
-        float product = 1;
-        int inProduct = 0;
+        var loss = new ShortRowLoss(scale);
         int height = logits.Height;
         nint logitsStride = MatrixMemory.RowStride(logits);
         nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
         Vector512<float> mask = ShortRowSoftmax.LaneMask(logits.Width);
+        Span<float> results = stackalloc float[8];
+        int row = 0;
         fixed (float* first = &logits.DangerousGetReference())
         fixed (float* firstGradient = &gradient.DangerousGetReference())
         {
-            Vector512<float> next = ShortRowSoftmax.LoadRow(first, mask);
-            for (int row = 0; row < height; row++)
+            if (height >= 4)
             {
-                Vector512<float> current = next;
-                if (row + 1 < height)
+                Vector512<float> next0 = ShortRowSoftmax.LoadRow(first, mask);
+                Vector512<float> next1 = ShortRowSoftmax.LoadRow(first + logitsStride, mask);
+                Vector512<float> next2 = ShortRowSoftmax.LoadRow(first + (2 * logitsStride), mask);
+                Vector512<float> next3 = ShortRowSoftmax.LoadRow(first + (3 * logitsStride), mask);
+                for (; row + 4 <= height; row += 4)
                 {
-                    next = ShortRowSoftmax.LoadRow(first + ((row + 1) * logitsStride), mask);
-                }
+                    Vector512<float> z0 = next0, z1 = next1, z2 = next2, z3 = next3;
+                    if (row + 8 <= height)
+                    {
+                        float* following = first + ((row + 4) * logitsStride);
+                        next0 = ShortRowSoftmax.LoadRow(following, mask);
+                        next1 = ShortRowSoftmax.LoadRow(following + logitsStride, mask);
+                        next2 = ShortRowSoftmax.LoadRow(following + (2 * logitsStride), mask);
+                        next3 = ShortRowSoftmax.LoadRow(following + (3 * logitsStride), mask);
+                    }
 
-                int label = labels[row];
-                float sum = ShortRowSoftmax.TryLossAndGradient(current, mask, label, scale, firstGradient + (row * gradientStride), out float shiftedLabel);
-                if (sum == 0)
-                {
-                    total += RowLossAndGradient(logits.GetRowSpan(row), label, scale, gradient.GetRowSpan(row)) * scale;
-                    continue;
-                }
+                    if (ShortRowSoftmax.TryLossAndGradient4(
+                        z0, z1, z2, z3, mask, labels.Slice(row, 4), scale, firstGradient + (row * gradientStride), gradientStride, results))
+                    {
+                        for (int r = 0; r < 4; r++)
+                        {
+                            loss.Add(results[r], results[4 + r]);
+                        }
 
-                // Scaled before summing, so that the total stays finite whenever the mean is.
-                total -= shiftedLabel * scale;
-                product *= sum;
-                if (++inProduct == 8)
-                {
-                    total += MathF.Log(product) * scale;
-                    product = 1;
-                    inProduct = 0;
+                        continue;
+                    }
+
+                    // A row with NaN or +Inf among the four (nothing was written): each row takes its own path.
+                    for (int r = row; r < row + 4; r++)
+                    {
+                        ShortRowFromLogits(logits, labels, gradient, r, mask, ref loss);
+                    }
                 }
+            }
+
+            for (; row < height; row++)
+            {
+                ShortRowFromLogits(logits, labels, gradient, row, mask, ref loss);
             }
         }
 
-        return total + (MathF.Log(product) * scale);
+        return loss.Mean;
+    }
+
+    /// <summary>One row of <see cref="ShortRowsFromLogits"/>, with the general path for a row holding NaN or +Inf.</summary>
+    private static unsafe void ShortRowFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, Span2D<float> gradient, int row, Vector512<float> mask, ref ShortRowLoss loss)
+    {
+        int label = labels[row];
+        Span<float> gradientRow = gradient.GetRowSpan(row);
+        fixed (float* z = logits.GetRowSpan(row))
+        fixed (float* destination = gradientRow)
+        {
+            float sum = ShortRowSoftmax.TryLossAndGradient(ShortRowSoftmax.LoadRow(z, mask), mask, label, loss.Scale, destination, out float shiftedLabel);
+            if (sum != 0)
+            {
+                loss.Add(sum, shiftedLabel);
+                return;
+            }
+        }
+
+        loss.AddRowLoss(RowLossAndGradient(logits.GetRowSpan(row), label, loss.Scale, gradientRow));
+    }
+
+    /// <summary>
+    /// The running mean loss of short rows: each row adds -(z[label] - max) / N, and the logarithms of the rows'
+    /// sums are taken of products of up to 8 sums (each lies in [1, 16], so a product stays below 2^32).
+    /// Every term is scaled by 1/N before it joins the total, so that the total stays finite whenever the mean is.
+    /// </summary>
+    private struct ShortRowLoss(float scale)
+    {
+        private float _total;
+        private float _product = 1;
+        private int _inProduct;
+
+        public readonly float Scale => scale;
+
+        public readonly float Mean => _total + (MathF.Log(_product) * scale);
+
+        public void Add(float sum, float shiftedLabel)
+        {
+            _total -= shiftedLabel * scale;
+            _product *= sum;
+            if (++_inProduct == 8)
+            {
+                _total += MathF.Log(_product) * scale;
+                _product = 1;
+                _inProduct = 0;
+            }
+        }
+
+        public void AddRowLoss(float rowLoss) => _total += rowLoss * scale;
     }
 
     /// <summary>

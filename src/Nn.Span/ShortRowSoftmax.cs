@@ -61,6 +61,55 @@ internal static unsafe class ShortRowSoftmax
         return sum.ToScalar();
     }
 
+    /// <summary>
+    /// <see cref="TryLossAndGradient"/> for four rows at once, each step written for all four before the next, so that
+    /// the four dependency chains (max, exponential, sum: over 100 cycles each) overlap in the out-of-order core
+    /// instead of running one after the other. Returns false, writing nothing, when any of the rows holds NaN or +Inf.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryLossAndGradient4(
+        Vector512<float> z0, Vector512<float> z1, Vector512<float> z2, Vector512<float> z3, Vector512<float> mask,
+        ReadOnlySpan<int> labels, float scale, float* gradient, nint gradientStride, Span<float> sumsAndShiftedLabels)
+    {
+        Vector512<float> max0 = BroadcastMaximum(z0);
+        Vector512<float> max1 = BroadcastMaximum(z1);
+        Vector512<float> max2 = BroadcastMaximum(z2);
+        Vector512<float> max3 = BroadcastMaximum(z3);
+        if (!(Usable(z0, max0) & Usable(z1, max1) & Usable(z2, max2) & Usable(z3, max3)))
+        {
+            return false;
+        }
+
+        Vector512<float> s0 = z0 - max0, s1 = z1 - max1, s2 = z2 - max2, s3 = z3 - max3;
+        Vector512<int> label0 = Vector512.Create(labels[0]), label1 = Vector512.Create(labels[1]);
+        Vector512<int> label2 = Vector512.Create(labels[2]), label3 = Vector512.Create(labels[3]);
+        Vector512<float> e0 = FloatExponential.Exp(s0);
+        Vector512<float> e1 = FloatExponential.Exp(s1);
+        Vector512<float> e2 = FloatExponential.Exp(s2);
+        Vector512<float> e3 = FloatExponential.Exp(s3);
+        Vector512<float> sum0 = BroadcastSum(e0);
+        Vector512<float> sum1 = BroadcastSum(e1);
+        Vector512<float> sum2 = BroadcastSum(e2);
+        Vector512<float> sum3 = BroadcastSum(e3);
+
+        // g = e * (scale / sum) - scale [lane == label]
+        Vector512<float> scaled = Vector512.Create(scale);
+        Avx512F.MaskStore(gradient, mask, (e0 * (scaled / sum0)) - (Vector512.Equals(Vector512<int>.Indices, label0).AsSingle() & scaled));
+        Avx512F.MaskStore(gradient + gradientStride, mask, (e1 * (scaled / sum1)) - (Vector512.Equals(Vector512<int>.Indices, label1).AsSingle() & scaled));
+        Avx512F.MaskStore(gradient + (2 * gradientStride), mask, (e2 * (scaled / sum2)) - (Vector512.Equals(Vector512<int>.Indices, label2).AsSingle() & scaled));
+        Avx512F.MaskStore(gradient + (3 * gradientStride), mask, (e3 * (scaled / sum3)) - (Vector512.Equals(Vector512<int>.Indices, label3).AsSingle() & scaled));
+
+        sumsAndShiftedLabels[0] = sum0.ToScalar();
+        sumsAndShiftedLabels[1] = sum1.ToScalar();
+        sumsAndShiftedLabels[2] = sum2.ToScalar();
+        sumsAndShiftedLabels[3] = sum3.ToScalar();
+        sumsAndShiftedLabels[4] = Avx512F.PermuteVar16x32(s0, label0).ToScalar();
+        sumsAndShiftedLabels[5] = Avx512F.PermuteVar16x32(s1, label1).ToScalar();
+        sumsAndShiftedLabels[6] = Avx512F.PermuteVar16x32(s2, label2).ToScalar();
+        sumsAndShiftedLabels[7] = Avx512F.PermuteVar16x32(s3, label3).ToScalar();
+        return true;
+    }
+
     /// <summary>A row's lanes under <paramref name="mask"/> (<see cref="LaneMask"/>), -Inf past its end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadRow(float* row, Vector512<float> mask) =>
