@@ -1,7 +1,9 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -315,6 +317,48 @@ public static class CrossEntropy
             if (ones != 1)
             {
                 Guard.ThrowNotOneHot(row, parameterName);
+            }
+        }
+    }
+
+    /// <summary>
+    /// labels[n] = the position of the 1 in row n, after checking that every row is one-hot (throws naming the first
+    /// row that is not, before writing anything). Float rows of up to 16 classes are checked with two vector compares.
+    /// </summary>
+    internal static unsafe void OneHotToLabels<T>(ReadOnlySpan2D<T> oneHotLabels, Span<int> labels, string parameterName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = oneHotLabels.Width;
+        if (typeof(T) != typeof(float) || !Avx512F.IsSupported || width == 0 || width > Vector512<float>.Count)
+        {
+            ValidateOneHot(oneHotLabels, parameterName);
+            for (int row = 0; row < labels.Length; row++)
+            {
+                labels[row] = OneHotIndex(oneHotLabels.GetRowSpan(row));
+            }
+
+            return;
+        }
+
+        // A row is one-hot when its lanes equal to 1 are exactly one bit and every other lane is 0. The labels are
+        // written to the caller's scratch (the workspace) only; a bad row throws before anything else is written.
+        ulong rowLanes = (1UL << width) - 1;
+        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+        nint stride = MatrixMemory.RowStride(oneHotLabels);
+        fixed (T* first = &oneHotLabels.DangerousGetReference())
+        {
+            float* row = (float*)first;
+            for (int n = 0; n < labels.Length; n++, row += stride)
+            {
+                Vector512<float> values = Avx512F.MaskLoad(row, mask, Vector512<float>.Zero);
+                ulong ones = Vector512.Equals(values, Vector512<float>.One).ExtractMostSignificantBits() & rowLanes;
+                ulong zeros = Vector512.Equals(values, Vector512<float>.Zero).ExtractMostSignificantBits() & rowLanes;
+                if (ulong.PopCount(ones) != 1 || (ones | zeros) != rowLanes)
+                {
+                    Guard.ThrowNotOneHot(n, parameterName);
+                }
+
+                labels[n] = BitOperations.TrailingZeroCount(ones);
             }
         }
     }

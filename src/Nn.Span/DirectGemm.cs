@@ -33,10 +33,30 @@ internal static unsafe class DirectGemm
         Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, default);
 
     /// <summary>
-    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue (see <see cref="ProductEpilogue"/>) runs over each
-    /// tile right after it is stored, while its 8 x 32 elements are still in L1.
+    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue (see <see cref="ProductEpilogue"/>) is applied to
+    /// each row of a tile in registers, before the row is stored; the tile kernel is compiled once per kind of epilogue.
     /// </summary>
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
+    {
+        switch (epilogue.Kind)
+        {
+            case ProductEpilogue.AddBias:
+                Multiply<AddBiasEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                break;
+            case ProductEpilogue.AddBiasThenSigmoid:
+                Multiply<BiasSigmoidEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                break;
+            case ProductEpilogue.TimesSigmoidDerivative:
+                Multiply<SigmoidSlopeEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                break;
+            default:
+                Multiply<NoEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                break;
+        }
+    }
+
+    private static void Multiply<TEpilogue>(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
     {
         if (opB == Operand.Transposed)
         {
@@ -62,21 +82,17 @@ internal static unsafe class DirectGemm
             int rows = Math.Min(TileRows, m - i);
             for (int j = 0; j < n; j += 2 * Lanes)
             {
-                int columns = Math.Min(2 * Lanes, n - j);
-                float* tile = c + (i * cStride) + j;
-                Tile(k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, tile, cStride, beta, rows, columns);
-                if (epilogue.Kind != ProductEpilogue.None)
-                {
-                    // Separate from the tile's kernel: a call there would push its accumulators out of registers.
-                    EpilogueKernel.FinishTile(tile, cStride, rows, columns, epilogue.At(i, j));
-                }
+                Tile<TEpilogue>(
+                    k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows,
+                    Math.Min(2 * Lanes, n - j), epilogue.At(i, j));
             }
         }
     }
 
     /// <summary>C tile (rows x columns, at most 8 x 32) = beta C + sum_p op(A)[r, p] op(B)[p, :].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns)
+    private static void Tile<TEpilogue>(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns, EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
     {
         Vector512<float> leftMask = Mask(columns);
         Vector512<float> rightMask = Mask(columns - Lanes);
@@ -94,7 +110,7 @@ internal static unsafe class DirectGemm
 
         if (!right)
         {
-            NarrowTile(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask);
+            NarrowTile<TEpilogue>(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
             return;
         }
 
@@ -136,20 +152,26 @@ internal static unsafe class DirectGemm
             c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
 
-        Store(c, c00, c01, beta, leftMask, rightMask, right);
-        if (rows > 1) Store(c + cStride, c10, c11, beta, leftMask, rightMask, right);
-        if (rows > 2) Store(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right);
-        if (rows > 3) Store(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right);
-        if (rows > 4) Store(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right);
-        if (rows > 5) Store(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right);
-        if (rows > 6) Store(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right);
-        if (rows > 7) Store(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right);
+        // The epilogue's operands for this tile: the bias columns, and the sigmoid output's rows.
+        Vector512<float> biasLeft = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, leftMask, zero) : zero;
+        Vector512<float> biasRight = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero) : zero;
+        float* sigmoid = epilogue.Sigmoid;
+        nint sigmoidStride = epilogue.SigmoidStride;
+        Store<TEpilogue>(c, c00, c01, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid);
+        if (rows > 1) Store<TEpilogue>(c + cStride, c10, c11, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + sigmoidStride);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), c20, c21, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (2 * sigmoidStride));
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), c30, c31, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (3 * sigmoidStride));
+        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), c40, c41, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (4 * sigmoidStride));
+        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (5 * sigmoidStride));
+        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (6 * sigmoidStride));
+        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (7 * sigmoidStride));
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>
-    private static void NarrowTile(
+    private static void NarrowTile<TEpilogue>(
         int depth, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* a6, float* a7, nint depthStep,
-        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask)
+        float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask, EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
@@ -169,19 +191,28 @@ internal static unsafe class DirectGemm
             c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[offset]), bRow, c7);
         }
 
-        Store(c, c0, zero, beta, mask, zero, false);
-        if (rows > 1) Store(c + cStride, c1, zero, beta, mask, zero, false);
-        if (rows > 2) Store(c + (2 * cStride), c2, zero, beta, mask, zero, false);
-        if (rows > 3) Store(c + (3 * cStride), c3, zero, beta, mask, zero, false);
-        if (rows > 4) Store(c + (4 * cStride), c4, zero, beta, mask, zero, false);
-        if (rows > 5) Store(c + (5 * cStride), c5, zero, beta, mask, zero, false);
-        if (rows > 6) Store(c + (6 * cStride), c6, zero, beta, mask, zero, false);
-        if (rows > 7) Store(c + (7 * cStride), c7, zero, beta, mask, zero, false);
+        Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
+        float* sigmoid = epilogue.Sigmoid;
+        nint sigmoidStride = epilogue.SigmoidStride;
+        Store<TEpilogue>(c, c0, zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (rows > 1) Store<TEpilogue>(c + cStride, c1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), c2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), c3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), c4, zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
+        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), c5, zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
+        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), c6, zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
+        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), c7, zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
     }
 
-    /// <summary>C row = acc (beta = 0, C not read) or acc + beta C, through the column masks.</summary>
+    /// <summary>
+    /// C row = epilogue(acc) (beta = 0, C not read) or epilogue(acc + beta C), through the column masks. Inlined into
+    /// the tile kernels with the epilogue, so that nothing is called while the accumulators are live.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight)
+    private static void Store<TEpilogue>(
+        float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
+        Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
+        where TEpilogue : struct, ITileEpilogue
     {
         if (beta != 0f)
         {
@@ -193,10 +224,10 @@ internal static unsafe class DirectGemm
             }
         }
 
-        Avx512F.MaskStore(c, leftMask, left);
+        Avx512F.MaskStore(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
         if (hasRight)
         {
-            Avx512F.MaskStore(c + Lanes, rightMask, right);
+            Avx512F.MaskStore(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
         }
     }
 

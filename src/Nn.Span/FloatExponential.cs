@@ -164,6 +164,7 @@ internal static class FloatExponential
             return numerator / (Vector256<float>.One + e);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Invoke(Vector512<float> x)
         {
             Vector512<float> e = Exp(-Vector512.Abs(x));

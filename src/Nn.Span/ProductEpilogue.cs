@@ -125,3 +125,56 @@ internal static unsafe class EpilogueKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> SigmoidSlope(Vector512<float> h) => h * (Vector512<float>.One - h);
 }
+
+/// <summary>
+/// An epilogue as a type, so that a tile kernel generic over it is compiled with the epilogue inlined and no branch:
+/// c = Apply(acc, bias of the columns, the sigmoid output's row at the same columns, column mask).
+/// </summary>
+internal unsafe interface ITileEpilogue
+{
+    /// <summary>Whether <see cref="Apply"/> reads the bias.</summary>
+    static abstract bool ReadsBias { get; }
+
+    static abstract Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask);
+}
+
+/// <summary>c = acc.</summary>
+internal readonly unsafe struct NoEpilogue : ITileEpilogue
+{
+    public static bool ReadsBias => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator;
+}
+
+/// <summary>c = acc + bias[j].</summary>
+internal readonly unsafe struct AddBiasEpilogue : ITileEpilogue
+{
+    public static bool ReadsBias => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator + bias;
+}
+
+/// <summary>c = sigma(acc + bias[j]).</summary>
+internal readonly unsafe struct BiasSigmoidEpilogue : ITileEpilogue
+{
+    public static bool ReadsBias => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) =>
+        FloatExponential.SigmoidOperator.Invoke(accumulator + bias);
+}
+
+/// <summary>c = acc * h (1 - h), h the sigmoid output at the same position.</summary>
+internal readonly unsafe struct SigmoidSlopeEpilogue : ITileEpilogue
+{
+    public static bool ReadsBias => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask)
+    {
+        Vector512<float> h = Avx512F.MaskLoad(sigmoid, mask, Vector512<float>.Zero);
+        return accumulator * (h * (Vector512<float>.One - h));
+    }
+}

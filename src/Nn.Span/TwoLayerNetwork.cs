@@ -135,12 +135,8 @@ public sealed class TwoLayerNetwork<T>
         Guard.Shape(oneHotLabels.Height, oneHotLabels.Width, data.Height, Dimensions.Outputs, nameof(oneHotLabels));
         Guard.NoOverlap(oneHotLabels, gradient, nameof(gradient), nameof(oneHotLabels));
         Guard.NoOverlap(oneHotLabels, inputGradient, nameof(inputGradient), nameof(oneHotLabels));
-        CrossEntropy.ValidateOneHot(oneHotLabels, nameof(oneHotLabels));
         Span<int> labels = workspace.Labels(data.Height);
-        for (int row = 0; row < labels.Length; row++)
-        {
-            labels[row] = CrossEntropy.OneHotIndex(oneHotLabels.GetRowSpan(row));
-        }
+        CrossEntropy.OneHotToLabels(oneHotLabels, labels, nameof(oneHotLabels));
 
         return ForwardBackwardCore(data, labels, parameters, gradient, inputGradient, workspace);
     }
