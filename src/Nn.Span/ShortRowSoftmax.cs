@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
 
@@ -31,6 +32,74 @@ internal static unsafe class ShortRowSoftmax
         Vector512<float> e = FloatExponential.Exp(logits - max);
         Store(e / BroadcastSum(e), destination, mask);
         return true;
+    }
+
+    /// <summary>
+    /// destination = softmax of every row (rows of at most 16 floats), four rows at a time so that their dependency
+    /// chains overlap; each group is loaded before the previous group is stored (destination may be the logits, and a
+    /// load overlapping a pending masked store would wait for it). A group holding NaN or +Inf goes row by row through
+    /// <see cref="Softmax.RowCore{T}"/>, which gives those rows their limits.
+    /// </summary>
+    public static void Rows(ReadOnlySpan2D<float> logits, Span2D<float> destination)
+    {
+        int height = logits.Height;
+        nint logitsStride = MatrixMemory.RowStride(logits);
+        nint destinationStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)destination);
+        Vector512<float> mask = LaneMask(logits.Width);
+        int row = 0;
+        fixed (float* first = &logits.DangerousGetReference())
+        fixed (float* firstDestination = &destination.DangerousGetReference())
+        {
+            if (height >= 4)
+            {
+                Vector512<float> next0 = LoadRow(first, mask);
+                Vector512<float> next1 = LoadRow(first + logitsStride, mask);
+                Vector512<float> next2 = LoadRow(first + (2 * logitsStride), mask);
+                Vector512<float> next3 = LoadRow(first + (3 * logitsStride), mask);
+                for (; row + 4 <= height; row += 4)
+                {
+                    Vector512<float> z0 = next0, z1 = next1, z2 = next2, z3 = next3;
+                    if (row + 8 <= height)
+                    {
+                        float* following = first + ((row + 4) * logitsStride);
+                        next0 = LoadRow(following, mask);
+                        next1 = LoadRow(following + logitsStride, mask);
+                        next2 = LoadRow(following + (2 * logitsStride), mask);
+                        next3 = LoadRow(following + (3 * logitsStride), mask);
+                    }
+
+                    Vector512<float> max0 = BroadcastMaximum(z0);
+                    Vector512<float> max1 = BroadcastMaximum(z1);
+                    Vector512<float> max2 = BroadcastMaximum(z2);
+                    Vector512<float> max3 = BroadcastMaximum(z3);
+                    if (!(Usable(z0, max0) & Usable(z1, max1) & Usable(z2, max2) & Usable(z3, max3)))
+                    {
+                        for (int r = row; r < row + 4; r++)
+                        {
+                            Softmax.RowCore<float>(logits.GetRowSpan(r), destination.GetRowSpan(r));
+                        }
+
+                        continue;
+                    }
+
+                    // y = e^(z - max) / sum, four rows
+                    Vector512<float> e0 = FloatExponential.Exp(z0 - max0);
+                    Vector512<float> e1 = FloatExponential.Exp(z1 - max1);
+                    Vector512<float> e2 = FloatExponential.Exp(z2 - max2);
+                    Vector512<float> e3 = FloatExponential.Exp(z3 - max3);
+                    float* target = firstDestination + (row * destinationStride);
+                    Avx512F.MaskStore(target, mask, e0 / BroadcastSum(e0));
+                    Avx512F.MaskStore(target + destinationStride, mask, e1 / BroadcastSum(e1));
+                    Avx512F.MaskStore(target + (2 * destinationStride), mask, e2 / BroadcastSum(e2));
+                    Avx512F.MaskStore(target + (3 * destinationStride), mask, e3 / BroadcastSum(e3));
+                }
+            }
+        }
+
+        for (; row < height; row++)
+        {
+            Softmax.RowCore<float>(logits.GetRowSpan(row), destination.GetRowSpan(row));
+        }
     }
 
     /// <summary>

@@ -44,6 +44,20 @@ public static class Softmax
     {
         Guard.Shape(destination.Height, destination.Width, logits.Height, logits.Width, nameof(destination));
         Guard.NoPartialOverlap(logits, destination, nameof(destination));
+        RowsCore(logits, destination);
+    }
+
+    /// <summary>Softmax of every row without argument checks; destination may be logits itself.</summary>
+    internal static void RowsCore<T>(ReadOnlySpan2D<T> logits, Span2D<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Width))
+        {
+            ShortRowSoftmax.Rows(
+                Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), Unsafe.BitCast<Span2D<T>, Span2D<float>>(destination));
+            return;
+        }
+
         for (int row = 0; row < logits.Height; row++)
         {
             RowCore(logits.GetRowSpan(row), destination.GetRowSpan(row));

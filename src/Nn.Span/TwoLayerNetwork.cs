@@ -193,10 +193,7 @@ public sealed class TwoLayerNetwork<T>
 
         if (!probabilities.IsEmpty)
         {
-            for (int row = 0; row < rows; row++)
-            {
-                Softmax.RowCore<T>(logits.GetRowSpan(row), probabilities.GetRowSpan(row));
-            }
+            Softmax.RowsCore<T>(logits, probabilities);
         }
     }
 

@@ -51,7 +51,23 @@ internal static class VectorLoop
             int count = Vector512<T>.Count;
             int last = length - count;
             Vector512<T> tail = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)last));
-            for (int i = 0; i < last; i += count)
+            int i = 0;
+
+            // Four vectors per step: an operator such as the exponential is a long chain of dependent operations,
+            // and four independent chains in flight keep the vector units busier than one at a time.
+            for (; i <= last - (4 * count); i += 4 * count)
+            {
+                Vector512<T> v0 = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i));
+                Vector512<T> v1 = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)(i + count)));
+                Vector512<T> v2 = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)(i + (2 * count))));
+                Vector512<T> v3 = TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)(i + (3 * count))));
+                v0.StoreUnsafe(ref dRef, (nuint)i);
+                v1.StoreUnsafe(ref dRef, (nuint)(i + count));
+                v2.StoreUnsafe(ref dRef, (nuint)(i + (2 * count)));
+                v3.StoreUnsafe(ref dRef, (nuint)(i + (3 * count)));
+            }
+
+            for (; i < last; i += count)
             {
                 TOperator.Invoke(Vector512.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
             }

@@ -252,12 +252,42 @@ public sealed class SoftmaxTests
         }
     }
 
+    [Fact]
+    public void Short_float_rows_in_place_with_special_rows_among_them_equal_the_row_by_row_softmax()
+    {
+        // Rows of up to 16 floats go four at a time, each group loaded before the previous one is stored; a group with
+        // a NaN, +Inf or all -Inf row goes row by row. Every row must come out bitwise equal to Softmax.Row of it.
+        var random = new Random(611);
+        foreach (int width in new[] { 1, 5, 10, 16 })
+        {
+            const int height = 23;
+            float[] logits = Uniform<float>(random, height * width, -30, 30);
+            logits[5 * width] = float.NaN;
+            logits[(9 * width) + (width / 2)] = float.PositiveInfinity;
+            logits.AsSpan(14 * width, width).Fill(float.NegativeInfinity);
+            float[] expected = new float[logits.Length];
+            for (int row = 0; row < height; row++)
+            {
+                Softmax.Row<float>(logits.AsSpan(row * width, width), expected.AsSpan(row * width, width));
+            }
+
+            var inPlace = new Span2D<float>(logits, height, width);
+            Softmax.Rows<float>(inPlace, inPlace);
+
+            for (int i = 0; i < logits.Length; i++)
+            {
+                Assert.True(expected[i].Equals(logits[i]), $"width {width}, element {i}: {logits[i]} instead of {expected[i]}");
+            }
+        }
+    }
+
     // ---- strided matrices ----
 
     public static TheoryData<int, int, int> MatrixShapes() => new()
     {
         { 1, 1, 0 }, { 1, 2, 5 }, { 3, 7, 2 }, { 5, 10, 3 }, { 7, 13, 1 }, { 2, 16, 16 }, { 4, 17, 5 }, { 3, 31, 2 },
-        { 6, 33, 7 }, { 11, 64, 1 }, { 2, 65, 0 }, { 3, 257, 3 }, { 0, 5, 2 }, { 4, 0, 3 },
+        { 6, 33, 7 }, { 11, 64, 1 }, { 2, 65, 0 }, { 3, 257, 3 }, { 0, 5, 2 }, { 4, 0, 3 }, { 9, 10, 3 }, { 13, 16, 0 },
+        { 22, 7, 2 },
     };
 
     [Theory]
