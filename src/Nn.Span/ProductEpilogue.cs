@@ -44,86 +44,64 @@ internal static unsafe class EpilogueKernel
 {
     /// <summary>
     /// Applies the epilogue to a stored tile (rows x columns, at most 8 x 32: small enough to be in L1 right after the
-    /// kernel wrote it) in place. All eight rows of a column block are loaded before any is stored back: one row's
-    /// sigmoid is a chain of some 30 dependent operations, and eight independent chains overlap where one after the
-    /// other would not (a row's load would also wait on the previous row's overlapping masked store).
+    /// kernel wrote it) in place.
+    /// </summary>
+    public static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
+    {
+        switch (epilogue.Kind)
+        {
+            case ProductEpilogue.AddBias:
+                FinishTile<AddBiasEpilogue>(c, cStride, rows, columns, epilogue);
+                break;
+            case ProductEpilogue.AddBiasThenSigmoid:
+                FinishTile<BiasSigmoidEpilogue>(c, cStride, rows, columns, epilogue);
+                break;
+            case ProductEpilogue.TimesSigmoidDerivative:
+                FinishTile<SigmoidSlopeEpilogue>(c, cStride, rows, columns, epilogue);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// All eight rows of a column block are loaded before any is stored back: one row's sigmoid is a chain of some 30
+    /// dependent operations, and eight independent chains overlap where one after the other would not (a row's load
+    /// would also wait on the previous row's overlapping masked store).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
+    private static void FinishTile<TEpilogue>(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
     {
         Vector512<float> zero = Vector512<float>.Zero;
         for (int column = 0; column < columns; column += Vector512<float>.Count)
         {
             Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(columns - column)).AsSingle();
+            Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias + column, mask, zero) : zero;
 
-            // Rows past the tile's end repeat its last row: computed, never stored.
+            // Row r of the tile, and of the sigmoid output; rows past the tile's end repeat its last row: computed,
+            // never stored.
+            nint r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1), r4 = Math.Min(4, rows - 1);
+            nint r5 = Math.Min(5, rows - 1), r6 = Math.Min(6, rows - 1), r7 = Math.Min(7, rows - 1);
             float* c0 = c + column;
-            float* c1 = c0 + (Math.Min(1, rows - 1) * cStride);
-            float* c2 = c0 + (Math.Min(2, rows - 1) * cStride);
-            float* c3 = c0 + (Math.Min(3, rows - 1) * cStride);
-            float* c4 = c0 + (Math.Min(4, rows - 1) * cStride);
-            float* c5 = c0 + (Math.Min(5, rows - 1) * cStride);
-            float* c6 = c0 + (Math.Min(6, rows - 1) * cStride);
-            float* c7 = c0 + (Math.Min(7, rows - 1) * cStride);
-            Vector512<float> v0 = Avx512F.MaskLoad(c0, mask, zero), v1 = Avx512F.MaskLoad(c1, mask, zero);
-            Vector512<float> v2 = Avx512F.MaskLoad(c2, mask, zero), v3 = Avx512F.MaskLoad(c3, mask, zero);
-            Vector512<float> v4 = Avx512F.MaskLoad(c4, mask, zero), v5 = Avx512F.MaskLoad(c5, mask, zero);
-            Vector512<float> v6 = Avx512F.MaskLoad(c6, mask, zero), v7 = Avx512F.MaskLoad(c7, mask, zero);
-            switch (epilogue.Kind)
-            {
-                case ProductEpilogue.AddBias:
-                {
-                    // c = acc + bias[j]
-                    Vector512<float> bias = Avx512F.MaskLoad(epilogue.Bias + column, mask, zero);
-                    v0 += bias; v1 += bias; v2 += bias; v3 += bias; v4 += bias; v5 += bias; v6 += bias; v7 += bias;
-                    break;
-                }
-
-                case ProductEpilogue.AddBiasThenSigmoid:
-                {
-                    // c = sigma(acc + bias[j])
-                    Vector512<float> bias = Avx512F.MaskLoad(epilogue.Bias + column, mask, zero);
-                    v0 = FloatExponential.SigmoidOperator.Invoke(v0 + bias);
-                    v1 = FloatExponential.SigmoidOperator.Invoke(v1 + bias);
-                    v2 = FloatExponential.SigmoidOperator.Invoke(v2 + bias);
-                    v3 = FloatExponential.SigmoidOperator.Invoke(v3 + bias);
-                    v4 = FloatExponential.SigmoidOperator.Invoke(v4 + bias);
-                    v5 = FloatExponential.SigmoidOperator.Invoke(v5 + bias);
-                    v6 = FloatExponential.SigmoidOperator.Invoke(v6 + bias);
-                    v7 = FloatExponential.SigmoidOperator.Invoke(v7 + bias);
-                    break;
-                }
-
-                default:
-                {
-                    // c = acc * (h (1 - h)), h the sigmoid output at the same position
-                    float* h0 = epilogue.Sigmoid + column;
-                    v0 *= SigmoidSlope(Avx512F.MaskLoad(h0, mask, zero));
-                    v1 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(1, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v2 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(2, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v3 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(3, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v4 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(4, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v5 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(5, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v6 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(6, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    v7 *= SigmoidSlope(Avx512F.MaskLoad(h0 + (Math.Min(7, rows - 1) * epilogue.SigmoidStride), mask, zero));
-                    break;
-                }
-            }
-
+            float* h0 = epilogue.Sigmoid + column;
+            nint hStride = epilogue.SigmoidStride;
+            Vector512<float> v0 = TEpilogue.Apply(Avx512F.MaskLoad(c0, mask, zero), bias, h0, mask);
+            Vector512<float> v1 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r1 * cStride), mask, zero), bias, h0 + (r1 * hStride), mask);
+            Vector512<float> v2 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r2 * cStride), mask, zero), bias, h0 + (r2 * hStride), mask);
+            Vector512<float> v3 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r3 * cStride), mask, zero), bias, h0 + (r3 * hStride), mask);
+            Vector512<float> v4 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r4 * cStride), mask, zero), bias, h0 + (r4 * hStride), mask);
+            Vector512<float> v5 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r5 * cStride), mask, zero), bias, h0 + (r5 * hStride), mask);
+            Vector512<float> v6 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r6 * cStride), mask, zero), bias, h0 + (r6 * hStride), mask);
+            Vector512<float> v7 = TEpilogue.Apply(Avx512F.MaskLoad(c0 + (r7 * cStride), mask, zero), bias, h0 + (r7 * hStride), mask);
             Avx512F.MaskStore(c0, mask, v0);
-            if (rows > 1) Avx512F.MaskStore(c1, mask, v1);
-            if (rows > 2) Avx512F.MaskStore(c2, mask, v2);
-            if (rows > 3) Avx512F.MaskStore(c3, mask, v3);
-            if (rows > 4) Avx512F.MaskStore(c4, mask, v4);
-            if (rows > 5) Avx512F.MaskStore(c5, mask, v5);
-            if (rows > 6) Avx512F.MaskStore(c6, mask, v6);
-            if (rows > 7) Avx512F.MaskStore(c7, mask, v7);
+            if (rows > 1) Avx512F.MaskStore(c0 + cStride, mask, v1);
+            if (rows > 2) Avx512F.MaskStore(c0 + (2 * cStride), mask, v2);
+            if (rows > 3) Avx512F.MaskStore(c0 + (3 * cStride), mask, v3);
+            if (rows > 4) Avx512F.MaskStore(c0 + (4 * cStride), mask, v4);
+            if (rows > 5) Avx512F.MaskStore(c0 + (5 * cStride), mask, v5);
+            if (rows > 6) Avx512F.MaskStore(c0 + (6 * cStride), mask, v6);
+            if (rows > 7) Avx512F.MaskStore(c0 + (7 * cStride), mask, v7);
         }
     }
-
-    /// <summary>h (1 - h): the sigmoid's slope from its output.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> SigmoidSlope(Vector512<float> h) => h * (Vector512<float>.One - h);
 }
 
 /// <summary>
