@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace Nn.Span;
 
 /// <summary>
-/// One pinned array whose usable part starts on a 64-byte boundary (a cache line, one Vector512), so that
-/// pointers into it stay valid without a fixed statement and vector loads never split a cache line.
+/// One pinned array whose usable part starts on a 64-byte boundary (a cache line, one Vector512), so that vector
+/// loads never split a cache line. It never moves, but it is freed once unreachable: code takes its address through
+/// <see cref="Span"/> in a fixed statement, which keeps it alive for as long as the pointer is used.
 /// </summary>
 internal sealed class AlignedBuffer<T>
     where T : unmanaged
@@ -38,9 +39,6 @@ internal sealed class AlignedBuffer<T>
 
     /// <summary>The usable elements.</summary>
     public Span<T> Span => _array.AsSpan(_origin, Length);
-
-    /// <summary>A pointer to the first usable element; valid for the buffer's lifetime (the array is pinned).</summary>
-    public unsafe T* Pointer => (T*)Unsafe.AsPointer(ref _array[_origin]);
 
     /// <summary>The usable elements from <paramref name="offset"/> on.</summary>
     public Span<T> Slice(int offset, int length) => _array.AsSpan(_origin + offset, length);

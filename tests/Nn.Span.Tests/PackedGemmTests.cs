@@ -47,8 +47,12 @@ public sealed unsafe class PackedGemmTests
         var bView = new ReadOnlySpan2D<T>(b, 0, bRows, bCols, pitch);
         var cView = new Span2D<T>(c, 0, m, n, pitch);
 
+        // The panels are used through the span, which keeps the buffer alive (and fixed) for the whole call.
         var packing = new AlignedBuffer<T>(GemmBlocking.PackingLength<T>(k, n));
-        PackedGemm.Multiply(aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, packing.Pointer);
+        fixed (T* panels = packing.Span)
+        {
+            PackedGemm.Multiply(aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels);
+        }
 
         double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
         for (int i = 0; i < m; i++)
@@ -98,11 +102,19 @@ public sealed unsafe class PackedGemmTests
         float[] b = Enumerable.Range(0, k * n).Select(i => (float)(i % 3) - 1).ToArray();
         float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
         var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
-        PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, packing.Pointer);
+        fixed (float* panels = packing.Span)
+        {
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels);
+        }
+
         Assert.All(c, value => Assert.False(float.IsNaN(value)));
 
         a[(3 * k) + 4] = float.NaN; // row 3 of C becomes NaN, every other row stays finite
-        PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, packing.Pointer);
+        fixed (float* panels = packing.Span)
+        {
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels);
+        }
+
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
