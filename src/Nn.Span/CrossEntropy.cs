@@ -118,9 +118,9 @@ public static class CrossEntropy
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T inverseBatch = T.One / T.CreateTruncating(logits.Height);
-        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Width))
+        if (typeof(T) == typeof(float) && ShortRowTiles.Applies(logits.Width))
         {
-            return Unsafe.BitCast<float, T>(ShortRowsFromLogits(
+            return Unsafe.BitCast<float, T>(ShortRowTiles.LossAndGradient(
                 Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), labels, Unsafe.BitCast<T, float>(inverseBatch),
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
         }
@@ -136,123 +136,9 @@ public static class CrossEntropy
     }
 
     /// <summary>
-    /// Rows of at most 16 float logits: loss_n = log(sum_n) - (z[n, y_n] - max_n). The logarithms are taken of
-    /// products of up to 8 sums (each sum lies in [1, 16], so a product stays below 2^32), one call per 8 rows.
-    /// Rows go four at a time (their dependency chains overlap), and each group is loaded before the previous group's
-    /// gradient is stored: the gradient may be written over the logits, and a load that overlaps the 64 bytes of a
-    /// pending masked store would wait for that store.
-    /// </summary>
-    private static unsafe float ShortRowsFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
-    {
-        var loss = new ShortRowLoss(scale);
-        int height = logits.Height;
-        nint logitsStride = MatrixMemory.RowStride(logits);
-        nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
-        Vector512<float> mask = ShortRowSoftmax.LaneMask(logits.Width);
-        Span<float> results = stackalloc float[8];
-        int row = 0;
-        fixed (float* first = &logits.DangerousGetReference())
-        fixed (float* firstGradient = &gradient.DangerousGetReference())
-        {
-            if (height >= 4)
-            {
-                Vector512<float> next0 = ShortRowSoftmax.LoadRow(first, mask);
-                Vector512<float> next1 = ShortRowSoftmax.LoadRow(first + logitsStride, mask);
-                Vector512<float> next2 = ShortRowSoftmax.LoadRow(first + (2 * logitsStride), mask);
-                Vector512<float> next3 = ShortRowSoftmax.LoadRow(first + (3 * logitsStride), mask);
-                for (; row + 4 <= height; row += 4)
-                {
-                    Vector512<float> z0 = next0, z1 = next1, z2 = next2, z3 = next3;
-                    if (row + 8 <= height)
-                    {
-                        float* following = first + ((row + 4) * logitsStride);
-                        next0 = ShortRowSoftmax.LoadRow(following, mask);
-                        next1 = ShortRowSoftmax.LoadRow(following + logitsStride, mask);
-                        next2 = ShortRowSoftmax.LoadRow(following + (2 * logitsStride), mask);
-                        next3 = ShortRowSoftmax.LoadRow(following + (3 * logitsStride), mask);
-                    }
-
-                    if (ShortRowSoftmax.TryLossAndGradient4(
-                        z0, z1, z2, z3, mask, labels.Slice(row, 4), scale, firstGradient + (row * gradientStride), gradientStride, results))
-                    {
-                        for (int r = 0; r < 4; r++)
-                        {
-                            loss.Add(results[r], results[4 + r]);
-                        }
-
-                        continue;
-                    }
-
-                    // A row with NaN or +Inf among the four (nothing was written): each row takes its own path.
-                    for (int r = row; r < row + 4; r++)
-                    {
-                        ShortRowFromLogits(logits, labels, gradient, r, mask, ref loss);
-                    }
-                }
-            }
-
-            for (; row < height; row++)
-            {
-                ShortRowFromLogits(logits, labels, gradient, row, mask, ref loss);
-            }
-        }
-
-        return loss.Mean;
-    }
-
-    /// <summary>One row of <see cref="ShortRowsFromLogits"/>, with the general path for a row holding NaN or +Inf.</summary>
-    private static unsafe void ShortRowFromLogits(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, Span2D<float> gradient, int row, Vector512<float> mask, ref ShortRowLoss loss)
-    {
-        int label = labels[row];
-        Span<float> gradientRow = gradient.GetRowSpan(row);
-        fixed (float* z = logits.GetRowSpan(row))
-        fixed (float* destination = gradientRow)
-        {
-            float sum = ShortRowSoftmax.TryLossAndGradient(ShortRowSoftmax.LoadRow(z, mask), mask, label, loss.Scale, destination, out float shiftedLabel);
-            if (sum != 0)
-            {
-                loss.Add(sum, shiftedLabel);
-                return;
-            }
-        }
-
-        loss.AddRowLoss(RowLossAndGradient(logits.GetRowSpan(row), label, loss.Scale, gradientRow));
-    }
-
-    /// <summary>
-    /// The running mean loss of short rows: each row adds -(z[label] - max) / N, and the logarithms of the rows'
-    /// sums are taken of products of up to 8 sums (each lies in [1, 16], so a product stays below 2^32).
-    /// Every term is scaled by 1/N before it joins the total, so that the total stays finite whenever the mean is.
-    /// </summary>
-    private struct ShortRowLoss(float scale)
-    {
-        private float _total;
-        private float _product = 1;
-        private int _inProduct;
-
-        public readonly float Scale => scale;
-
-        public readonly float Mean => _total + (MathF.Log(_product) * scale);
-
-        public void Add(float sum, float shiftedLabel)
-        {
-            _total -= shiftedLabel * scale;
-            _product *= sum;
-            if (++_inProduct == 8)
-            {
-                _total += MathF.Log(_product) * scale;
-                _product = 1;
-                _inProduct = 0;
-            }
-        }
-
-        public void AddRowLoss(float rowLoss) => _total += rowLoss * scale;
-    }
-
-    /// <summary>
     /// One row: returns logsumexp(z) - z[label] and writes (softmax(z) - onehot(label)) * scale; gradient may be z itself.
     /// </summary>
-    private static T RowLossAndGradient<T>(ReadOnlySpan<T> z, int label, T scale, Span<T> gradient)
+    internal static T RowLossAndGradient<T>(ReadOnlySpan<T> z, int label, T scale, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T labelled = z[label]; // read before the gradient may overwrite it
