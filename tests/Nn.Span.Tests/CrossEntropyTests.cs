@@ -101,6 +101,9 @@ public sealed class CrossEntropyTests
     {
         { 1, 1 }, { 1, 2 }, { 2, 3 }, { 3, 10 }, { 7, 16 }, { 5, 17 }, { 20, 10 }, { 64, 10 }, { 4, 33 }, { 13, 7 },
         { 2, 257 }, { 11, 64 }, { 3, 65 },
+
+        // float rows of at most 16 go sixteen at a time through a transposed tile, and the last 1 to 3 rows one by one
+        { 4, 10 }, { 16, 1 }, { 17, 10 }, { 19, 16 }, { 35, 3 }, { 33, 9 }, { 48, 15 }, { 100, 10 },
     };
 
     [Theory]
@@ -211,6 +214,55 @@ public sealed class CrossEntropyTests
     }
 
     [Fact]
+    public void FromLogits_float_gradient_rows_do_not_depend_on_their_neighbours()
+    {
+        // Short float rows go sixteen at a time; a tile holding a NaN or +Inf row goes row by row. The other rows of that
+        // tile must get bitwise the gradient they get in a clean batch, and the special rows their own limits.
+        var random = new Random(919);
+        foreach (int classes in new[] { 3, 10, 16 })
+        {
+            foreach (int batch in new[] { 20, 37, 64 })
+            {
+                float[] clean = Uniform<float>(random, batch * classes, -12, 12);
+                int[] labels = Labels(random, batch, classes);
+                float[] dirty = (float[])clean.Clone();
+                dirty[(5 * classes) + 1] = float.NaN;
+                dirty[(18 * classes) + (classes / 2)] = float.PositiveInfinity;
+                float[] cleanGradient = new float[clean.Length];
+                float[] dirtyGradient = new float[clean.Length];
+
+                float cleanLoss = CrossEntropy.FromLogits(new ReadOnlySpan2D<float>(clean, batch, classes), labels, new Span2D<float>(cleanGradient, batch, classes));
+                float dirtyLoss = CrossEntropy.FromLogits(new ReadOnlySpan2D<float>(dirty, batch, classes), labels, new Span2D<float>(dirtyGradient, batch, classes));
+
+                Assert.True(float.IsFinite(cleanLoss));
+                Assert.True(float.IsNaN(dirtyLoss));
+                for (int row = 0; row < batch; row++)
+                {
+                    for (int i = 0; i < classes; i++)
+                    {
+                        float value = dirtyGradient[(row * classes) + i];
+                        string context = $"{batch} x {classes}, gradient[{row}, {i}] = {value}";
+                        if (row == 5)
+                        {
+                            Assert.True(float.IsNaN(value), context);
+                        }
+                        else if (row != 18)
+                        {
+                            Assert.True(value.Equals(cleanGradient[(row * classes) + i]), context);
+                        }
+                    }
+                }
+
+                // The +Inf row: softmax puts all its mass on the infinite logit.
+                float[] expected = new float[classes];
+                expected[classes / 2] = 1f / batch;
+                expected[labels[18]] -= 1f / batch;
+                Assert.Equal(expected, dirtyGradient.AsSpan(18 * classes, classes).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void FromLogits_agrees_with_loss_of_softmax_for_moderate_logits()
     {
         // Both within their bounds of the same exact value; the tests allow the sum of the two bounds, simplified to
@@ -261,6 +313,8 @@ public sealed class CrossEntropyTests
     [InlineData(3)]
     [InlineData(8)]
     [InlineData(9)]
+    [InlineData(16)]
+    [InlineData(37)]
     public void FromLogits_float_loss_is_finite_for_logits_near_float_max(int batch)
     {
         // Float logits up to +-3e38 (float max is 3.40e38). A row's loss is about max - z[label]; the rows here keep
