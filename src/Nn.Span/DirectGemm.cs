@@ -61,14 +61,7 @@ internal static unsafe class DirectGemm
         if (opB == Operand.Transposed)
         {
             // op(B)[p, j] = B[j, p] -> scratch[p * n + j]
-            for (int j = 0; j < n; j++)
-            {
-                float* source = b + (j * bStride);
-                for (int p = 0; p < k; p++)
-                {
-                    scratch[(p * n) + j] = source[p];
-                }
-            }
+            TileTranspose.Copy(b, bStride, n, k, scratch, n);
 
             b = scratch;
             bStride = n;

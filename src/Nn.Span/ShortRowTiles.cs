@@ -34,8 +34,8 @@ internal static unsafe class ShortRowTiles
         nint logitsStride = MatrixMemory.RowStride(logits);
         nint destinationStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)destination);
         Vector512<float> lanes = ShortRowSoftmax.LaneMask(width);
-        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileRows + 1];
-        Vector512<float>* tile = AlignedTile(tileMemory);
+        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileTranspose.MemoryLength];
+        Vector512<float>* tile = TileTranspose.Aligned(tileMemory);
         fixed (float* first = &logits.DangerousGetReference())
         fixed (float* firstDestination = &destination.DangerousGetReference())
         {
@@ -103,8 +103,8 @@ internal static unsafe class ShortRowTiles
         nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
         Vector512<float> lanes = ShortRowSoftmax.LaneMask(width);
         Vector512<float> scaled = Vector512.Create(scale);
-        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileRows + 1];
-        Vector512<float>* tile = AlignedTile(tileMemory);
+        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileTranspose.MemoryLength];
+        Vector512<float>* tile = TileTranspose.Aligned(tileMemory);
 
         // loss_n = log(s_n) - t_n. Each term is scaled by 1/N before it joins the total, so that the total stays finite
         // whenever the mean is; the logarithms are taken lane-wise of products of the sums of up to 8 tiles (each sum
@@ -227,11 +227,6 @@ internal static unsafe class ShortRowTiles
         return (s0 + s2) + (s1 + s3);
     }
 
-    /// <summary>The 64-byte aligned tile inside <paramref name="memory"/> (one vector longer than the tile).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float>* AlignedTile(Vector512<float>* memory) =>
-        (Vector512<float>*)(((nint)memory + 63) & ~(nint)63);
-
     /// <summary>
     /// Loads <paramref name="rows"/> rows (lanes under <paramref name="lanes"/>, zero elsewhere and in the rows past
     /// them) and transposes them: column j of the rows ends up in tile[j]. Never reads past a row.
@@ -254,70 +249,17 @@ internal static unsafe class ShortRowTiles
             }
         }
 
-        Transpose(tile);
+        TileTranspose.InPlace(tile);
     }
 
     /// <summary>Transposes the tile back and stores its first <paramref name="rows"/> rows under <paramref name="lanes"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRows(Vector512<float>* tile, float* first, nint stride, int rows, Vector512<float> lanes)
     {
-        Transpose(tile);
+        TileTranspose.InPlace(tile);
         for (int r = 0; r < rows; r++)
         {
             Avx512F.MaskStore(first + (r * stride), lanes, tile[r]);
         }
-    }
-
-    /// <summary>
-    /// Transposes a 16 x 16 tile in place: interleave rows in pairs (within 128-bit lanes), then pairs of pairs (4 x 4
-    /// blocks, one per 128-bit lane), then move the 128-bit lanes across the four blocks of each column group.
-    /// </summary>
-    private static void Transpose(Vector512<float>* t)
-    {
-        // Stage 1, per 128-bit lane l of rows 2k, 2k+1: low = (r0[4l], r1[4l], r0[4l+1], r1[4l+1]), high = the next two
-        Vector512<float> a0 = Avx512F.UnpackLow(t[0], t[1]), a1 = Avx512F.UnpackHigh(t[0], t[1]);
-        Vector512<float> a2 = Avx512F.UnpackLow(t[2], t[3]), a3 = Avx512F.UnpackHigh(t[2], t[3]);
-        Vector512<float> a4 = Avx512F.UnpackLow(t[4], t[5]), a5 = Avx512F.UnpackHigh(t[4], t[5]);
-        Vector512<float> a6 = Avx512F.UnpackLow(t[6], t[7]), a7 = Avx512F.UnpackHigh(t[6], t[7]);
-        Vector512<float> a8 = Avx512F.UnpackLow(t[8], t[9]), a9 = Avx512F.UnpackHigh(t[8], t[9]);
-        Vector512<float> a10 = Avx512F.UnpackLow(t[10], t[11]), a11 = Avx512F.UnpackHigh(t[10], t[11]);
-        Vector512<float> a12 = Avx512F.UnpackLow(t[12], t[13]), a13 = Avx512F.UnpackHigh(t[12], t[13]);
-        Vector512<float> a14 = Avx512F.UnpackLow(t[14], t[15]), a15 = Avx512F.UnpackHigh(t[14], t[15]);
-
-        // Stage 2: b[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3
-        Vector512<float> b0 = PairLow(a0, a2), b1 = PairHigh(a0, a2), b2 = PairLow(a1, a3), b3 = PairHigh(a1, a3);
-        Vector512<float> b4 = PairLow(a4, a6), b5 = PairHigh(a4, a6), b6 = PairLow(a5, a7), b7 = PairHigh(a5, a7);
-        Vector512<float> b8 = PairLow(a8, a10), b9 = PairHigh(a8, a10), b10 = PairLow(a9, a11), b11 = PairHigh(a9, a11);
-        Vector512<float> b12 = PairLow(a12, a14), b13 = PairHigh(a12, a14), b14 = PairLow(a13, a15), b15 = PairHigh(a13, a15);
-
-        // Stages 3 and 4: column 4l + c gathers 128-bit lane l of b[c], b[4 + c], b[8 + c], b[12 + c]
-        Columns(b0, b4, b8, b12, t, 0);
-        Columns(b1, b5, b9, b13, t, 1);
-        Columns(b2, b6, b10, b14, t, 2);
-        Columns(b3, b7, b11, b15, t, 3);
-    }
-
-    /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairLow(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
-
-    /// <summary>64-bit interleave of the high halves of each 128-bit lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
-
-    /// <summary>t[4l + c] = (lane l of u0, u1, u2, u3), for l = 0 .. 3.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns(Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3, Vector512<float>* t, int c)
-    {
-        Vector512<float> low01 = Avx512F.Shuffle4x128(u0, u1, 0x44);  // u0.l0, u0.l1, u1.l0, u1.l1
-        Vector512<float> high01 = Avx512F.Shuffle4x128(u0, u1, 0xEE); // u0.l2, u0.l3, u1.l2, u1.l3
-        Vector512<float> low23 = Avx512F.Shuffle4x128(u2, u3, 0x44);
-        Vector512<float> high23 = Avx512F.Shuffle4x128(u2, u3, 0xEE);
-        t[c] = Avx512F.Shuffle4x128(low01, low23, 0x88);       // lane 0 of each
-        t[4 + c] = Avx512F.Shuffle4x128(low01, low23, 0xDD);   // lane 1
-        t[8 + c] = Avx512F.Shuffle4x128(high01, high23, 0x88); // lane 2
-        t[12 + c] = Avx512F.Shuffle4x128(high01, high23, 0xDD); // lane 3
     }
 }

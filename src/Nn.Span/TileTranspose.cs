@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nn.Span;
+
+/// <summary>
+/// 16 x 16 float transposes in Vector512 registers: the short-row softmax turns sixteen rows into columns with it,
+/// and the direct product turns a transposed operand the right way round.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class TileTranspose
+{
+    /// <summary>Rows and columns of a tile.</summary>
+    public const int Size = 16;
+
+    /// <summary>Vectors to stackalloc for one tile, so that <see cref="Aligned"/> finds a 64-byte aligned tile in them.</summary>
+    public const int MemoryLength = Size + 1;
+
+    /// <summary>The 64-byte aligned tile inside <paramref name="memory"/> (<see cref="MemoryLength"/> vectors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float>* Aligned(Vector512<float>* memory) =>
+        (Vector512<float>*)(((nint)memory + 63) & ~(nint)63);
+
+    /// <summary>
+    /// destination (columns x rows, row stride <paramref name="destinationStride"/>) = source^T, for a source of
+    /// <paramref name="rows"/> x <paramref name="columns"/> (row stride <paramref name="sourceStride"/>), one 16 x 16
+    /// block at a time with masked loads and stores: nothing past either matrix is read or written.
+    /// </summary>
+    public static void Copy(float* source, nint sourceStride, int rows, int columns, float* destination, nint destinationStride)
+    {
+        Vector512<float>* memory = stackalloc Vector512<float>[MemoryLength];
+        Vector512<float>* tile = Aligned(memory);
+        for (int row = 0; row < rows; row += Size)
+        {
+            int blockRows = Math.Min(Size, rows - row);
+            Vector512<float> rowLanes = Lanes(blockRows);
+            for (int column = 0; column < columns; column += Size)
+            {
+                int blockColumns = Math.Min(Size, columns - column);
+                Vector512<float> columnLanes = Lanes(blockColumns);
+                float* block = source + (row * sourceStride) + column;
+                for (int r = 0; r < Size; r++)
+                {
+                    tile[r] = r < blockRows ? Avx512F.MaskLoad(block + (r * sourceStride), columnLanes, Vector512<float>.Zero) : Vector512<float>.Zero;
+                }
+
+                InPlace(tile);
+
+                // destination[column + q, row + r] = source[row + r, column + q]
+                float* target = destination + (column * destinationStride) + row;
+                for (int q = 0; q < blockColumns; q++)
+                {
+                    Avx512F.MaskStore(target + (q * destinationStride), rowLanes, tile[q]);
+                }
+            }
+        }
+    }
+
+    /// <summary>All-ones lanes for the first <paramref name="count"/> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Lanes(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
+
+    /// <summary>
+    /// Transposes a 16 x 16 tile in place: interleave rows in pairs (within 128-bit lanes), then pairs of pairs (4 x 4
+    /// blocks, one per 128-bit lane), then move the 128-bit lanes across the four blocks of each column group.
+    /// </summary>
+    public static void InPlace(Vector512<float>* t)
+    {
+        // Stage 1, per 128-bit lane l of rows 2k, 2k+1: low = (r0[4l], r1[4l], r0[4l+1], r1[4l+1]), high = the next two
+        Vector512<float> a0 = Avx512F.UnpackLow(t[0], t[1]), a1 = Avx512F.UnpackHigh(t[0], t[1]);
+        Vector512<float> a2 = Avx512F.UnpackLow(t[2], t[3]), a3 = Avx512F.UnpackHigh(t[2], t[3]);
+        Vector512<float> a4 = Avx512F.UnpackLow(t[4], t[5]), a5 = Avx512F.UnpackHigh(t[4], t[5]);
+        Vector512<float> a6 = Avx512F.UnpackLow(t[6], t[7]), a7 = Avx512F.UnpackHigh(t[6], t[7]);
+        Vector512<float> a8 = Avx512F.UnpackLow(t[8], t[9]), a9 = Avx512F.UnpackHigh(t[8], t[9]);
+        Vector512<float> a10 = Avx512F.UnpackLow(t[10], t[11]), a11 = Avx512F.UnpackHigh(t[10], t[11]);
+        Vector512<float> a12 = Avx512F.UnpackLow(t[12], t[13]), a13 = Avx512F.UnpackHigh(t[12], t[13]);
+        Vector512<float> a14 = Avx512F.UnpackLow(t[14], t[15]), a15 = Avx512F.UnpackHigh(t[14], t[15]);
+
+        // Stage 2: b[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3
+        Vector512<float> b0 = PairLow(a0, a2), b1 = PairHigh(a0, a2), b2 = PairLow(a1, a3), b3 = PairHigh(a1, a3);
+        Vector512<float> b4 = PairLow(a4, a6), b5 = PairHigh(a4, a6), b6 = PairLow(a5, a7), b7 = PairHigh(a5, a7);
+        Vector512<float> b8 = PairLow(a8, a10), b9 = PairHigh(a8, a10), b10 = PairLow(a9, a11), b11 = PairHigh(a9, a11);
+        Vector512<float> b12 = PairLow(a12, a14), b13 = PairHigh(a12, a14), b14 = PairLow(a13, a15), b15 = PairHigh(a13, a15);
+
+        // Stages 3 and 4: column 4l + c gathers 128-bit lane l of b[c], b[4 + c], b[8 + c], b[12 + c]
+        Columns(b0, b4, b8, b12, t, 0);
+        Columns(b1, b5, b9, b13, t, 1);
+        Columns(b2, b6, b10, b14, t, 2);
+        Columns(b3, b7, b11, b15, t, 3);
+    }
+
+    /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairLow(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
+
+    /// <summary>64-bit interleave of the high halves of each 128-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
+
+    /// <summary>t[4l + c] = (lane l of u0, u1, u2, u3), for l = 0 .. 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3, Vector512<float>* t, int c)
+    {
+        Vector512<float> low01 = Avx512F.Shuffle4x128(u0, u1, 0x44);  // u0.l0, u0.l1, u1.l0, u1.l1
+        Vector512<float> high01 = Avx512F.Shuffle4x128(u0, u1, 0xEE); // u0.l2, u0.l3, u1.l2, u1.l3
+        Vector512<float> low23 = Avx512F.Shuffle4x128(u2, u3, 0x44);
+        Vector512<float> high23 = Avx512F.Shuffle4x128(u2, u3, 0xEE);
+        t[c] = Avx512F.Shuffle4x128(low01, low23, 0x88);       // lane 0 of each
+        t[4 + c] = Avx512F.Shuffle4x128(low01, low23, 0xDD);   // lane 1
+        t[8 + c] = Avx512F.Shuffle4x128(high01, high23, 0x88); // lane 2
+        t[12 + c] = Avx512F.Shuffle4x128(high01, high23, 0xDD); // lane 3
+    }
+}
