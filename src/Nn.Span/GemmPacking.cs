@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nn.Span;
 
@@ -20,7 +21,12 @@ internal static unsafe class GemmPacking
         {
             int valid = Math.Min(mr, rows - panel);
             T* destination = packed + ((nint)panel * depth);
-            if (op == Operand.AsIs)
+            if (op == Operand.AsIs && typeof(T) == typeof(float) && Avx512F.IsSupported)
+            {
+                // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen in registers.
+                TileTranspose.Copy((float*)(a + ((rowStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, mr);
+            }
+            else if (op == Operand.AsIs)
             {
                 // op(A)[i, p] = A[i, p]: each panel row is a strided column of the packed panel.
                 for (int r = 0; r < valid; r++)
@@ -83,6 +89,15 @@ internal static unsafe class GemmPacking
                         Unsafe.CopyBlockUnaligned(target, source, (uint)(valid * sizeof(T)));
                         new Span<T>(target + valid, nr - valid).Clear();
                     }
+                }
+            }
+            else if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+            {
+                // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
+                TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
+                for (int p = 0; p < depth && valid < nr; p++)
+                {
+                    new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
                 }
             }
             else
