@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Nn.Span;
@@ -36,6 +37,22 @@ internal static unsafe class GemmPacking
                     {
                         destination[(p * mr) + r] = source[p];
                     }
+                }
+            }
+            else if (valid == mr && Vector256<T>.Count == mr && Vector256.IsHardwareAccelerated)
+            {
+                // op(A)[i, p] = A[p, i]: row p of the panel is the MR = 8 consecutive floats of row p of A, one vector.
+                for (int p = 0; p < depth; p++)
+                {
+                    Vector256.Store(Vector256.Load(a + ((depthStart + p) * rowStride) + rowStart + panel), destination + (p * mr));
+                }
+            }
+            else if (valid == mr && Vector512<T>.Count == mr && Vector512.IsHardwareAccelerated)
+            {
+                // The same for 8 doubles.
+                for (int p = 0; p < depth; p++)
+                {
+                    Vector512.Store(Vector512.Load(a + ((depthStart + p) * rowStride) + rowStart + panel), destination + (p * mr));
                 }
             }
             else

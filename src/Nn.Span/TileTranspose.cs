@@ -66,6 +66,7 @@ internal static unsafe class TileTranspose
     /// Transposes a 16 x 16 tile in place: interleave rows in pairs (within 128-bit lanes), then pairs of pairs (4 x 4
     /// blocks, one per 128-bit lane), then move the 128-bit lanes across the four blocks of each column group.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InPlace(Vector512<float>* t)
     {
         // Stage 1, per 128-bit lane l of rows 2k, 2k+1: low = (r0[4l], r1[4l], r0[4l+1], r1[4l+1]), high = the next two
