@@ -22,6 +22,15 @@ internal static unsafe class GemmPacking
         {
             int valid = Math.Min(mr, rows - panel);
             T* destination = packed + ((nint)panel * depth);
+            if (op == Operand.AsIs && typeof(T) == typeof(float) && Avx512F.IsSupported && rows - panel >= 2 * mr)
+            {
+                // Two full panels from one transpose of sixteen rows; the loop steps over the second.
+                TileTranspose.CopyPanelPair(
+                    (float*)(a + ((rowStart + panel) * rowStride) + depthStart), rowStride, depth, (float*)destination, (float*)(destination + ((nint)mr * depth)));
+                panel += mr;
+                continue;
+            }
+
             if (op == Operand.AsIs && typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
                 // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen in registers.

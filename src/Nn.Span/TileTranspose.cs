@@ -57,6 +57,34 @@ internal static unsafe class TileTranspose
         }
     }
 
+    /// <summary>
+    /// Packs sixteen rows of <paramref name="depth"/> floats (row stride <paramref name="sourceStride"/>) as two
+    /// panels of eight: first[p * 8 + r] = source[r, p] and second[p * 8 + r] = source[8 + r, p], for r &lt; 8. One
+    /// transpose serves both panels: column p of the sixteen rows is one vector, its halves go one to each panel.
+    /// </summary>
+    public static void CopyPanelPair(float* source, nint sourceStride, int depth, float* first, float* second)
+    {
+        Vector512<float>* memory = stackalloc Vector512<float>[MemoryLength];
+        Vector512<float>* tile = Aligned(memory);
+        for (int column = 0; column < depth; column += Size)
+        {
+            int blockColumns = Math.Min(Size, depth - column);
+            Vector512<float> columnLanes = Lanes(blockColumns);
+            for (int r = 0; r < Size; r++)
+            {
+                tile[r] = Avx512F.MaskLoad(source + (r * sourceStride) + column, columnLanes, Vector512<float>.Zero);
+            }
+
+            InPlace(tile);
+            for (int q = 0; q < blockColumns; q++)
+            {
+                nint offset = (column + q) * 8;
+                tile[q].GetLower().Store(first + offset);
+                tile[q].GetUpper().Store(second + offset);
+            }
+        }
+    }
+
     /// <summary>All-ones lanes for the first <paramref name="count"/> elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Lanes(int count) =>

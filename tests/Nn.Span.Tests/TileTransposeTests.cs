@@ -44,4 +44,37 @@ public sealed unsafe class TileTransposeTests
             }
         }
     }
+
+    [Fact]
+    public void Panel_pair_holds_the_sixteen_rows_in_two_panels_and_nothing_else()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            return;
+        }
+
+        var random = new Random(1619);
+        foreach (int depth in new[] { 1, 2, 15, 16, 17, 33, 40 })
+        {
+            const int gap = 3, guard = 29;
+            int stride = depth + gap;
+            float[] source = Enumerable.Range(0, (16 * stride) + guard).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] sourceBefore = (float[])source.Clone();
+            float[] panels = Enumerable.Repeat(-7f, (16 * depth) + guard).ToArray();
+
+            fixed (float* from = source)
+            fixed (float* to = panels)
+            {
+                TileTranspose.CopyPanelPair(from, stride, depth, to, to + (8 * depth));
+            }
+
+            Assert.Equal(sourceBefore, source);
+            for (int i = 0; i < panels.Length; i++)
+            {
+                int panel = i / (8 * depth), p = (i % (8 * depth)) / 8, r = i % 8;
+                float expected = panel < 2 ? source[(((8 * panel) + r) * stride) + p] : -7f;
+                Assert.True(expected.Equals(panels[i]), $"depth {depth}: panels[{i}] = {panels[i]}, expected {expected}");
+            }
+        }
+    }
 }
