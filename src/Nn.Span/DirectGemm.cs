@@ -19,11 +19,13 @@ internal static unsafe class DirectGemm
     public static bool IsSupported => Avx512F.IsSupported;
 
     /// <summary>
-    /// Whether a product of this shape is better served by the direct form: few columns (one or two vectors), or few
-    /// multiply-adds in all.
+    /// Whether a product of this shape is better served by the direct form: few columns (one or two vectors), few rows,
+    /// few multiply-adds in all, or a right operand of at most 256 KiB (it then stays in L2 while every 8-row band of
+    /// A passes over it, and packing would cost more than it saves) with enough depth per tile to amortise the tile's
+    /// stores.
     /// </summary>
     public static bool Suits(int m, int n, int k) =>
-        n <= 2 * Lanes || m <= TileRows || (long)m * n * k <= 64L * 64 * 64;
+        n <= 2 * Lanes || m <= TileRows || (long)m * n * k <= 64L * 64 * 64 || (k >= 32 && (long)k * n <= 64 * 1024);
 
     /// <summary>
     /// C = op(A) op(B) + beta C for float. When op(B) is transposed it is first copied, K x N row-major, into
