@@ -19,12 +19,13 @@ namespace Nn.Span.Tests;
 public sealed class TwoLayerNetworkTests
 {
     /// <summary>
-    /// The benchmark workloads' shapes (N, Dx, H, Dy): the seed, online, digits; two odd shapes with ragged edges in
-    /// every dimension: (33, 97, 65, 13) stays on the direct float product, (67, 97, 65, 13) reaches the packed one.
+    /// The benchmark workloads' shapes (N, Dx, H, Dy): the seed, online, digits; odd shapes with ragged edges in every
+    /// dimension: (33, 97, 65, 13) stays on the direct float product, (67, 300, 257, 13) and (31, 97, 97, 13) reach the
+    /// packed one (see the routing test below).
     /// </summary>
     public static TheoryData<int, int, int, int> Workloads() => new()
     {
-        { 20, 10, 5, 10 }, { 1, 64, 32, 10 }, { 64, 64, 128, 10 }, { 33, 97, 65, 13 }, { 67, 97, 65, 13 },
+        { 20, 10, 5, 10 }, { 1, 64, 32, 10 }, { 64, 64, 128, 10 }, { 33, 97, 65, 13 }, { 67, 300, 257, 13 }, { 31, 97, 97, 13 },
     };
 
     // ---- running the network ----
@@ -257,11 +258,13 @@ public sealed class TwoLayerNetworkTests
     [Fact]
     public void The_large_odd_workload_reaches_the_packed_float_product_and_the_smaller_one_the_direct_product()
     {
-        // X W1, X^T dZ1 and dZ1 W1^T as (M, N, K); the route is chosen by DirectGemm.Suits.
-        Assert.False(DirectGemm.Suits(67, 65, 97));
-        Assert.False(DirectGemm.Suits(97, 65, 67));
-        Assert.False(DirectGemm.Suits(67, 97, 65));
+        // Products as (M, N, K); the route is chosen by DirectGemm.Suits. (67, 300, 257, 13): X W1 and dZ1 W1^T have a
+        // right operand larger than L2 holds; (31, 97, 97, 13): X^T dZ1 is shallow (K = 31) and not small.
+        Assert.False(DirectGemm.Suits(67, 257, 300));
+        Assert.False(DirectGemm.Suits(67, 300, 257));
+        Assert.False(DirectGemm.Suits(97, 97, 31));
         Assert.True(DirectGemm.Suits(33, 65, 97));
+        Assert.True(DirectGemm.Suits(64, 128, 64)); // digits: X W1
     }
 
     // ---- against the scalar reference ----
@@ -495,6 +498,7 @@ public sealed class TwoLayerNetworkTests
     [InlineData(20, 10, 5, 10)]
     [InlineData(1, 64, 32, 10)]
     [InlineData(67, 97, 65, 13)]
+    [InlineData(67, 300, 257, 13)]
     public void Strided_data_and_outputs_give_the_same_results_as_contiguous_copies(int batch, int inputs, int hidden, int outputs)
     {
         var problem = NetworkProblem.Random(batch + 1, batch, inputs, hidden, outputs);
