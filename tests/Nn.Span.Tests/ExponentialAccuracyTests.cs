@@ -69,7 +69,9 @@ public sealed class ExponentialAccuracyTests
     [Fact]
     public void Float_exp_vector_lanes_equal_the_scalar_result()
     {
-        var inputs = Sweep().Take(400_000).ToArray();
+        // Every 8th input of the sweep: the whole range, subnormal and overflowing results included (the widest vector
+        // scales by 2^k in one instruction, the others in two exact halves: both round once).
+        var inputs = Sweep().Where((_, i) => i % 8 == 0).ToArray();
         float[] vector = new float[inputs.Length];
         FloatExponential.Exp(inputs, vector);
         for (int i = 0; i < inputs.Length; i++)
