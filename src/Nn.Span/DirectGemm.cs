@@ -92,6 +92,11 @@ internal static unsafe class DirectGemm
         Vector512<float> leftMask = Mask(columns);
         Vector512<float> rightMask = Mask(columns - Lanes);
         bool right = columns > Lanes;
+        if (rows == 1)
+        {
+            SingleRow<TEpilogue>(depth, a, depthStep, b, bStride, c, beta, leftMask, rightMask, right, epilogue);
+            return;
+        }
 
         // Rows past the tile's end repeat its last row: computed, never stored.
         float* a0 = a;
@@ -160,6 +165,52 @@ internal static unsafe class DirectGemm
         if (rows > 5) Store<TEpilogue>(c + (5 * cStride), c50, c51, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (5 * sigmoidStride));
         if (rows > 6) Store<TEpilogue>(c + (6 * cStride), c60, c61, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (6 * sigmoidStride));
         if (rows > 7) Store<TEpilogue>(c + (7 * cStride), c70, c71, beta, leftMask, rightMask, right, biasLeft, biasRight, sigmoid + (7 * sigmoidStride));
+    }
+
+    /// <summary>
+    /// The tile of a single row (a vector-matrix product, e.g. one example): four partial sums per output vector, over
+    /// the steps p = 0, 1, 2, 3 mod 4, so that four chains of multiply-adds run side by side instead of one chain of
+    /// K dependent steps.
+    /// </summary>
+    private static void SingleRow<TEpilogue>(
+        int depth, float* a, nint depthStep, float* b, nint bStride, float* c, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool right,
+        EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<float> left0 = zero, left1 = zero, left2 = zero, left3 = zero;
+        Vector512<float> right0 = zero, right1 = zero, right2 = zero, right3 = zero;
+        nint p = 0;
+        for (; p + 4 <= depth; p += 4)
+        {
+            // partial sum i += a[p + i] B[p + i, :]
+            float* bRow = b + (p * bStride);
+            Vector512<float> x = Vector512.Create(a[p * depthStep]);
+            left0 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow, leftMask, zero), left0);
+            right0 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + Lanes, rightMask, zero), right0);
+            x = Vector512.Create(a[(p + 1) * depthStep]);
+            left1 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + bStride, leftMask, zero), left1);
+            right1 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + bStride + Lanes, rightMask, zero), right1);
+            x = Vector512.Create(a[(p + 2) * depthStep]);
+            left2 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + (2 * bStride), leftMask, zero), left2);
+            right2 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + (2 * bStride) + Lanes, rightMask, zero), right2);
+            x = Vector512.Create(a[(p + 3) * depthStep]);
+            left3 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + (3 * bStride), leftMask, zero), left3);
+            right3 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + (3 * bStride) + Lanes, rightMask, zero), right3);
+        }
+
+        for (; p < depth; p++)
+        {
+            float* bRow = b + (p * bStride);
+            Vector512<float> x = Vector512.Create(a[p * depthStep]);
+            left0 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow, leftMask, zero), left0);
+            right0 = Vector512.FusedMultiplyAdd(x, Avx512F.MaskLoad(bRow + Lanes, rightMask, zero), right0);
+        }
+
+        Vector512<float> biasLeft = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, leftMask, zero) : zero;
+        Vector512<float> biasRight = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero) : zero;
+        Store<TEpilogue>(
+            c, (left0 + left1) + (left2 + left3), (right0 + right1) + (right2 + right3), beta, leftMask, rightMask, right, biasLeft, biasRight, epilogue.Sigmoid);
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>

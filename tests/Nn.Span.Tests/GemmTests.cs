@@ -47,6 +47,25 @@ public sealed class GemmTests
         Check<float>(m, n, k, Transpose.Transposed, Transpose.None, beta: 2.5f, pitch: 1);
     }
 
+    [Fact]
+    public void Single_row_products_split_the_depth_and_still_match_the_triple_loop()
+    {
+        // One row of C takes four partial sums over p mod 4: depths around multiples of 4, one and two column vectors.
+        foreach (int n in new[] { 1, 5, 16, 17, 32 })
+        {
+            foreach (int k in new[] { 1, 3, 4, 5, 7, 8, 64, 65 })
+            {
+                for (int transposes = 0; transposes < 4; transposes++)
+                {
+                    var transposeA = (Transpose)(transposes & 1);
+                    var transposeB = (Transpose)(transposes >> 1);
+                    Check<float>(1, n, k, transposeA, transposeB, beta: 0f, pitch: 3);
+                    Check<float>(1, n, k, transposeA, transposeB, beta: 0.5f, pitch: 0);
+                }
+            }
+        }
+    }
+
     private static void Check<T>(int m, int n, int k, Transpose transposeA, Transpose transposeB, T beta, int pitch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
