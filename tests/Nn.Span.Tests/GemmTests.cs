@@ -41,6 +41,7 @@ public sealed class GemmTests
     [InlineData(1, 1, 1)]
     [InlineData(17, 33, 65)]
     [InlineData(129, 64, 300)]
+    [InlineData(129, 200, 700)] // packed, two depth blocks: the second adds to what the first wrote
     public void Product_with_beta_accumulates_into_a_strided_c(int m, int n, int k)
     {
         Check<float>(m, n, k, Transpose.None, Transpose.Transposed, beta: 1f, pitch: 3);

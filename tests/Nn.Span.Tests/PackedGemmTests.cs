@@ -18,7 +18,7 @@ public sealed unsafe class PackedGemmTests
             data.Add(Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], random.Next(4));
         }
 
-        data.Add(256, 512, 300, 0); // more than one K block and one M block
+        data.Add(256, 512, 600, 0); // more than one K block and one M block
         data.Add(130, 2100, 9, 1);  // more than one N block
         return data;
     }
