@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using CommunityToolkit.HighPerformance;
@@ -103,6 +104,16 @@ internal static class MatrixProduct
         if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
             (opB == Operand.AsIs || packing.Length >= (long)k * n))
         {
+            // A narrow, contiguous C (fewer columns than a vector, e.g. the seed's 5 hidden units): the sigmoid runs
+            // as one pass over its M N contiguous elements, full vectors, rather than one part-filled vector per row.
+            if (epilogue == ProductEpilogue.AddBiasThenSigmoid && n < Vector512<float>.Count && m > 1 && MatrixMemory.RowStride((ReadOnlySpan2D<T>)c) == n)
+            {
+                MultiplyThen(a, opA, b, opB, c, packing, ProductEpilogue.AddBias, bias, sigmoid);
+                Span<T> values = MemoryMarshal.CreateSpan(ref c.DangerousGetReference(), m * n);
+                Activations.SigmoidCore<T>(values, values);
+                return;
+            }
+
             fixed (T* aPointer = &a.DangerousGetReference())
             fixed (T* bPointer = &b.DangerousGetReference())
             fixed (T* cPointer = &c.DangerousGetReference())
