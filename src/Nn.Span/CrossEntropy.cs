@@ -118,7 +118,7 @@ public static class CrossEntropy
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T inverseBatch = T.One / T.CreateTruncating(logits.Height);
-        if (typeof(T) == typeof(float) && ShortRowTiles.Applies(logits.Width))
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Width))
         {
             return Unsafe.BitCast<float, T>(ShortRowTiles.LossAndGradient(
                 Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), labels, Unsafe.BitCast<T, float>(inverseBatch),

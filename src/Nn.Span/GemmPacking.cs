@@ -117,24 +117,23 @@ internal static unsafe class GemmPacking
                     }
                 }
             }
-            else if (typeof(T) == typeof(float) && Avx512F.IsSupported)
-            {
-                // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
-                TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
-                for (int p = 0; p < depth && valid < nr; p++)
-                {
-                    new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
-                }
-            }
             else
             {
-                // op(B)[p, j] = B[j, p]: row j of B supplies column j of the panel.
-                for (int j = 0; j < valid; j++)
+                if (typeof(T) == typeof(float) && Avx512F.IsSupported)
                 {
-                    T* source = b + ((columnStart + panel + j) * rowStride) + depthStart;
-                    for (int p = 0; p < depth; p++)
+                    // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
+                    TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
+                }
+                else
+                {
+                    // op(B)[p, j] = B[j, p]: row j of B supplies column j of the panel.
+                    for (int j = 0; j < valid; j++)
                     {
-                        destination[(p * nr) + j] = source[p];
+                        T* source = b + ((columnStart + panel + j) * rowStride) + depthStart;
+                        for (int p = 0; p < depth; p++)
+                        {
+                            destination[(p * nr) + j] = source[p];
+                        }
                     }
                 }
 

@@ -6,7 +6,8 @@ using CommunityToolkit.HighPerformance;
 namespace Nn.Span;
 
 /// <summary>
-/// Softmax and the fused loss for float rows of at most 16 logits (e.g. Dy = 10 classes), sixteen rows at a time.
+/// Softmax and the fused loss for float rows of at most 16 logits (e.g. Dy = 10 classes), sixteen rows at a time;
+/// the rows it takes are those <see cref="ShortRowSoftmax.Applies"/> accepts.
 /// The rows are loaded into a 16 x 16 tile and transposed, so that vector j holds logit j of all sixteen rows (lane r
 /// is row r). The maximum, e^(z - max), the sum and the scaling then run lane-wise down the Dy columns: every lane
 /// works, no row needs an in-register reduction, and the sixteen rows' dependency chains run side by side. The tile
@@ -22,9 +23,6 @@ internal static unsafe class ShortRowTiles
 
     /// <summary>Fewer rows than this (a small batch, or the last rows) go one by one: a tile would cost more.</summary>
     private const int MinimumTileRows = 4;
-
-    /// <summary>Whether rows of <paramref name="width"/> logits run here.</summary>
-    public static bool Applies(int width) => Avx512F.IsSupported && width > 0 && width <= TileRows;
 
     /// <summary>destination = softmax of every row; destination may be the logits.</summary>
     public static void Softmax(ReadOnlySpan2D<float> logits, Span2D<float> destination)
@@ -234,19 +232,9 @@ internal static unsafe class ShortRowTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadColumns(float* first, nint stride, int rows, Vector512<float> lanes, Vector512<float>* tile)
     {
-        if (rows == TileRows)
+        for (int r = 0; r < TileRows; r++)
         {
-            for (int r = 0; r < TileRows; r++)
-            {
-                tile[r] = Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero);
-            }
-        }
-        else
-        {
-            for (int r = 0; r < TileRows; r++)
-            {
-                tile[r] = r < rows ? Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero) : Vector512<float>.Zero;
-            }
+            tile[r] = r < rows ? Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero) : Vector512<float>.Zero;
         }
 
         TileTranspose.InPlace(tile);

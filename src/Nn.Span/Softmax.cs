@@ -51,7 +51,7 @@ public static class Softmax
     internal static void RowsCore<T>(ReadOnlySpan2D<T> logits, Span2D<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && ShortRowTiles.Applies(logits.Width))
+        if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Width))
         {
             ShortRowTiles.Softmax(
                 Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), Unsafe.BitCast<Span2D<T>, Span2D<float>>(destination));
