@@ -222,6 +222,11 @@ public sealed class GemmTests
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 256, 784), new ReadOnlySpan2D<float>(b, 784, 512), new Span2D<float>(c, 256, 512), workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 256, 784), Transpose.Transposed, new ReadOnlySpan2D<float>(c, 256, 512), Transpose.None, new Span2D<float>(b, 784, 512), 0.5f, workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 20, 10, 0), new ReadOnlySpan2D<float>(b, 0, 10, 5, 0), new Span2D<float>(c, 0, 20, 5, 0), workspace);
+
+            // The direct product: B turned around in registers, a single row, and a right operand that stays in L2.
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 10, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 512, 10, 0), Transpose.Transposed, new Span2D<float>(c, 0, 256, 512, 0), 0f, workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 1, 64, 0), new ReadOnlySpan2D<float>(b, 0, 64, 32, 0), new Span2D<float>(c, 0, 1, 32, 0), workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 64, 64, 0), new ReadOnlySpan2D<float>(b, 0, 64, 128, 0), new Span2D<float>(c, 0, 64, 128, 0), workspace);
         }
 
         Assert.Equal(0, Allocations.FewestBytesInARound(Run, repetitions: 3, rounds: 3));
