@@ -232,9 +232,20 @@ internal static unsafe class ShortRowTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadColumns(float* first, nint stride, int rows, Vector512<float> lanes, Vector512<float>* tile)
     {
-        for (int r = 0; r < TileRows; r++)
+        // A full tile, the usual case, loads without a test per row.
+        if (rows == TileRows)
         {
-            tile[r] = r < rows ? Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero) : Vector512<float>.Zero;
+            for (int r = 0; r < TileRows; r++)
+            {
+                tile[r] = Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero);
+            }
+        }
+        else
+        {
+            for (int r = 0; r < TileRows; r++)
+            {
+                tile[r] = r < rows ? Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero) : Vector512<float>.Zero;
+            }
         }
 
         TileTranspose.InPlace(tile);
