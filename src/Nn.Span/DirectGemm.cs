@@ -6,13 +6,15 @@ namespace Nn.Span;
 
 /// <summary>
 /// The float product without packing A, for small and thin products (the seed, online and digits workloads, and
-/// every product with 10 classes), where packing costs more than it saves. Tiles of 8 rows x 32 columns of C are
-/// accumulated in 16 Vector512 registers; A is read where it is (either layout), B row by row with masked loads,
-/// and C is written with masked stores, so a tile never touches memory past the matrices.
+/// every product with 10 classes), where packing costs more than it saves. Tiles of 8 rows x 32 columns of C, or
+/// bands of 16 rows x 16 columns when C has at most 16 columns, are accumulated in 16 Vector512 registers; A is read
+/// where it is (either layout), B row by row with masked loads, and C is written with masked stores, so a tile never
+/// touches memory past the matrices.
 /// </summary>
 internal static unsafe class DirectGemm
 {
     private const int TileRows = 8;
+    private const int BandRows = 16;
     private const int Lanes = 16;
 
     /// <summary>Whether the direct form runs on this machine.</summary>
@@ -72,6 +74,12 @@ internal static unsafe class DirectGemm
         // Element (i, p) of op(A) sits at a + i * rowStep + p * depthStep.
         nint rowStep = opA == Operand.AsIs ? aStride : 1;
         nint depthStep = opA == Operand.AsIs ? 1 : aStride;
+        if (n <= Lanes && m >= BandRows && BandRowsSpreadOverCacheSets(rowStep))
+        {
+            NarrowBands<TEpilogue>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, n, epilogue);
+            return;
+        }
+
         for (int i = 0; i < m; i += TileRows)
         {
             int rows = Math.Min(TileRows, m - i);
@@ -211,6 +219,125 @@ internal static unsafe class DirectGemm
         Vector512<float> biasRight = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias + Lanes, rightMask, zero) : zero;
         Store<TEpilogue>(
             c, (left0 + left1) + (left2 + left3), (right0 + right1) + (right2 + right3), beta, leftMask, rightMask, right, biasLeft, biasRight, epilogue.Sigmoid);
+    }
+
+    /// <summary>
+    /// C for at most 16 columns (one vector per row) and at least 16 rows, in bands of 16 rows. The mask and the
+    /// epilogue's bias are set up once for all bands. When M is not a multiple of 16, the last band is moved up to end
+    /// at row M: the rows it shares with the band before are computed again but not stored.
+    /// </summary>
+    private static void NarrowBands<TEpilogue>(
+        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m, int n,
+        in EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        Vector512<float> mask = Mask(n);
+        Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, Vector512<float>.Zero) : default;
+        float* sigmoid = epilogue.Sigmoid;
+        nint sigmoidStride = epilogue.SigmoidStride;
+        int i = 0;
+        for (; i + BandRows <= m; i += BandRows)
+        {
+            Band<TEpilogue>(depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0);
+        }
+
+        if (i < m)
+        {
+            int start = m - BandRows;
+            Band<TEpilogue>(
+                depth, a + (start * rowStep), rowStep, depthStep, b, bStride, c + (start * cStride), cStride, beta, mask, bias, sigmoid + (start * sigmoidStride), sigmoidStride, i - start);
+        }
+    }
+
+    /// <summary>
+    /// Whether sixteen rows of op(A), <paramref name="rowStep"/> floats apart, spread over enough L1 sets. The L1 cache
+    /// has 64 sets of 64-byte lines, so addresses 4 KiB apart share a set; when rows d &lt;= 3 apart do, five or more of
+    /// the sixteen rows' current lines compete for one 12-way set with the lines of B, and a band then runs several
+    /// times slower than two 8-row tiles (seen with 512-float rows: 256x512x10).
+    /// </summary>
+    private static bool BandRowsSpreadOverCacheSets(nint rowStep)
+    {
+        const int LineBytes = 64;
+        const int SetPeriodBytes = 4096;
+        for (nint d = 1; d <= 3; d++)
+        {
+            nint bytes = d * rowStep * sizeof(float);
+            nint offset = bytes % SetPeriodBytes;
+            if (bytes >= LineBytes && (offset < LineBytes || offset > SetPeriodBytes - LineBytes))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sixteen rows of C (one vector each, through <paramref name="mask"/>): sixteen independent chains of multiply-adds
+    /// per step, enough to keep both FMA pipes busy at any depth. Rows before <paramref name="firstStored"/> are
+    /// computed but not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Band<TEpilogue>(
+        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta,
+        Vector512<float> mask, Vector512<float> bias, float* sigmoid, nint sigmoidStride, int firstStored)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<float> c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
+        Vector512<float> c8 = zero, c9 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero, c14 = zero, c15 = zero;
+
+        // Rows 0-3, 4-7, 8-11 and 12-15 are read from four pointers, each plus 0, 1, 2 or 3 row steps.
+        nint s1 = rowStep;
+        nint s3 = 3 * rowStep;
+        float* a0 = a;
+        float* a4 = a + (4 * rowStep);
+        float* a8 = a + (8 * rowStep);
+        float* a12 = a + (12 * rowStep);
+        float* bRow = b;
+        for (int p = depth; p > 0; p--)
+        {
+            // c_r += op(A)[r, p] * op(B)[p, :] for the sixteen rows r
+            Vector512<float> bp = Avx512F.MaskLoad(bRow, mask, zero);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[0]), bp, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[s1]), bp, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[2 * s1]), bp, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[s3]), bp, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[0]), bp, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[s1]), bp, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[2 * s1]), bp, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[s3]), bp, c7);
+            c8 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[0]), bp, c8);
+            c9 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[s1]), bp, c9);
+            c10 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[2 * s1]), bp, c10);
+            c11 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[s3]), bp, c11);
+            c12 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[0]), bp, c12);
+            c13 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[s1]), bp, c13);
+            c14 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[2 * s1]), bp, c14);
+            c15 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[s3]), bp, c15);
+            a0 += depthStep;
+            a4 += depthStep;
+            a8 += depthStep;
+            a12 += depthStep;
+            bRow += bStride;
+        }
+
+        if (firstStored <= 0) Store<TEpilogue>(c, c0, zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (firstStored <= 1) Store<TEpilogue>(c + cStride, c1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (firstStored <= 2) Store<TEpilogue>(c + (2 * cStride), c2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (firstStored <= 3) Store<TEpilogue>(c + (3 * cStride), c3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        if (firstStored <= 4) Store<TEpilogue>(c + (4 * cStride), c4, zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
+        if (firstStored <= 5) Store<TEpilogue>(c + (5 * cStride), c5, zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
+        if (firstStored <= 6) Store<TEpilogue>(c + (6 * cStride), c6, zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
+        if (firstStored <= 7) Store<TEpilogue>(c + (7 * cStride), c7, zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
+        if (firstStored <= 8) Store<TEpilogue>(c + (8 * cStride), c8, zero, beta, mask, zero, false, bias, zero, sigmoid + (8 * sigmoidStride));
+        if (firstStored <= 9) Store<TEpilogue>(c + (9 * cStride), c9, zero, beta, mask, zero, false, bias, zero, sigmoid + (9 * sigmoidStride));
+        if (firstStored <= 10) Store<TEpilogue>(c + (10 * cStride), c10, zero, beta, mask, zero, false, bias, zero, sigmoid + (10 * sigmoidStride));
+        if (firstStored <= 11) Store<TEpilogue>(c + (11 * cStride), c11, zero, beta, mask, zero, false, bias, zero, sigmoid + (11 * sigmoidStride));
+        if (firstStored <= 12) Store<TEpilogue>(c + (12 * cStride), c12, zero, beta, mask, zero, false, bias, zero, sigmoid + (12 * sigmoidStride));
+        if (firstStored <= 13) Store<TEpilogue>(c + (13 * cStride), c13, zero, beta, mask, zero, false, bias, zero, sigmoid + (13 * sigmoidStride));
+        if (firstStored <= 14) Store<TEpilogue>(c + (14 * cStride), c14, zero, beta, mask, zero, false, bias, zero, sigmoid + (14 * sigmoidStride));
+        Store<TEpilogue>(c + (15 * cStride), c15, zero, beta, mask, zero, false, bias, zero, sigmoid + (15 * sigmoidStride));
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>

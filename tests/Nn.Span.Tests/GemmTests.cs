@@ -67,6 +67,33 @@ public sealed class GemmTests
         }
     }
 
+    [Fact]
+    public void Narrow_products_in_bands_of_sixteen_rows_match_the_triple_loop()
+    {
+        // At most 16 columns and at least 16 rows: bands of 16 rows, the last one moved up to end at row M, its rows
+        // shared with the band before computed again but stored once (beta 0.5 would show a second store).
+        foreach (int m in new[] { 16, 17, 20, 31, 32, 33, 47, 50 })
+        {
+            foreach (int n in new[] { 1, 5, 10, 16 })
+            {
+                foreach (int k in new[] { 1, 3, 10, 64 })
+                {
+                    for (int transposes = 0; transposes < 4; transposes++)
+                    {
+                        var transposeA = (Transpose)(transposes & 1);
+                        var transposeB = (Transpose)(transposes >> 1);
+                        Check<float>(m, n, k, transposeA, transposeB, beta: 0f, pitch: 3);
+                        Check<float>(m, n, k, transposeA, transposeB, beta: 0.5f, pitch: 0);
+                    }
+                }
+            }
+        }
+
+        // Rows of A 512 and 1024 floats apart share L1 sets; these bands take 8-row tiles instead.
+        Check<float>(40, 10, 512, Transpose.None, Transpose.None, beta: 0.5f, pitch: 0);
+        Check<float>(40, 10, 200, Transpose.None, Transpose.None, beta: 0f, pitch: 824);
+    }
+
     private static void Check<T>(int m, int n, int k, Transpose transposeA, Transpose transposeB, T beta, int pitch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -300,6 +300,7 @@ public sealed class MatrixProductTests
     [InlineData(8, 33, 40)]
     [InlineData(17, 64, 64)]
     [InlineData(33, 10, 65)]
+    [InlineData(50, 16, 7)]
     [InlineData(65, 65, 65)]
     [InlineData(70, 80, 90)]
     public void Product_epilogues_match_the_product_followed_by_the_element_wise_step(int m, int n, int k)
