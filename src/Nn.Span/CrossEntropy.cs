@@ -185,22 +185,7 @@ public static class CrossEntropy
     {
         for (int row = 0; row < oneHotLabels.Height; row++)
         {
-            ReadOnlySpan<T> values = oneHotLabels.GetRowSpan(row);
-            int ones = 0;
-            foreach (T value in values)
-            {
-                if (value == T.One)
-                {
-                    ones++;
-                }
-                else if (value != T.Zero)
-                {
-                    ones = -1;
-                    break;
-                }
-            }
-
-            if (ones != 1)
+            if (OneHotLabel(oneHotLabels.GetRowSpan(row)) < 0)
             {
                 Guard.ThrowNotOneHot(row, parameterName);
             }
@@ -208,8 +193,58 @@ public static class CrossEntropy
     }
 
     /// <summary>
-    /// labels[n] = the position of the 1 in row n, after checking that every row is one-hot (throws naming the first
-    /// row that is not, before writing anything). Float rows of up to 16 classes are checked with two vector compares.
+    /// The position of the 1 in a row that holds exactly one 1 and zeros elsewhere, or -1 for any other row. One pass,
+    /// a vector at a time: the lanes equal to 1 and the lanes equal to 0 must together be all the lanes, and the lanes
+    /// equal to 1 must add up to one over the row.
+    /// </summary>
+    internal static int OneHotLabel<T>(ReadOnlySpan<T> row)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int label = -1;
+        int ones = 0;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && row.Length >= Vector512<T>.Count)
+        {
+            ref T start = ref MemoryMarshal.GetReference(row);
+            ulong allLanes = (1UL << Vector512<T>.Count) - 1;
+            for (; i <= row.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                Vector512<T> values = Vector512.LoadUnsafe(ref start, (nuint)i);
+                ulong isOne = Vector512.Equals(values, Vector512<T>.One).ExtractMostSignificantBits();
+                ulong isZero = Vector512.Equals(values, Vector512<T>.Zero).ExtractMostSignificantBits();
+                if ((isOne | isZero) != allLanes)
+                {
+                    return -1;
+                }
+
+                if (isOne != 0)
+                {
+                    ones += BitOperations.PopCount(isOne);
+                    label = i + BitOperations.TrailingZeroCount(isOne);
+                }
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            if (row[i] == T.One)
+            {
+                ones++;
+                label = i;
+            }
+            else if (row[i] != T.Zero)
+            {
+                return -1;
+            }
+        }
+
+        return ones == 1 ? label : -1;
+    }
+
+    /// <summary>
+    /// labels[n] = the position of the 1 in row n, checking that every row is one-hot: throws naming the first row that
+    /// is not, having written only the labels before it, into the caller's scratch. Float rows of up to 16 classes are
+    /// checked with two vector compares; longer rows by <see cref="OneHotLabel{T}"/>.
     /// </summary>
     internal static unsafe void OneHotToLabels<T>(ReadOnlySpan2D<T> oneHotLabels, Span<int> labels, string parameterName)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -217,10 +252,15 @@ public static class CrossEntropy
         int width = oneHotLabels.Width;
         if (typeof(T) != typeof(float) || !Avx512F.IsSupported || width == 0 || width > Vector512<float>.Count)
         {
-            ValidateOneHot(oneHotLabels, parameterName);
             for (int row = 0; row < labels.Length; row++)
             {
-                labels[row] = OneHotIndex(oneHotLabels.GetRowSpan(row));
+                int label = OneHotLabel(oneHotLabels.GetRowSpan(row));
+                if (label < 0)
+                {
+                    Guard.ThrowNotOneHot(row, parameterName);
+                }
+
+                labels[row] = label;
             }
 
             return;

@@ -521,6 +521,51 @@ public sealed class CrossEntropyTests
     }
 
     [Fact]
+    public void One_hot_rows_decode_at_every_length_and_position_and_anything_else_is_rejected()
+    {
+        // Every length 0..40 (float vector tails at 16 and 32, double at 8..40), the 1 at each position; then a second
+        // 1, or a value that is neither 0 nor 1, at each other position, in the same vector or another, or in the tail.
+        double[] strays = [0.5, -1, 2, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 1e-30];
+        for (int length = 0; length <= 40; length++)
+        {
+            Assert.Equal(-1, CrossEntropy.OneHotLabel<float>(new float[length]));
+            Assert.Equal(-1, CrossEntropy.OneHotLabel<double>(new double[length]));
+            for (int one = 0; one < length; one++)
+            {
+                float[] row = new float[length];
+                double[] wide = new double[length];
+                row[one] = 1;
+                wide[one] = 1;
+                row[(one + 1) % length] = -0f; // -0 == 0: still one-hot (unless it overwrote the 1)
+                Assert.Equal(length == 1 ? -1 : one, CrossEntropy.OneHotLabel<float>(row));
+                row[(one + 1) % length] = 0;
+                row[one] = 1;
+                Assert.Equal(one, CrossEntropy.OneHotLabel<float>(row));
+                Assert.Equal(one, CrossEntropy.OneHotLabel<double>(wide));
+                for (int other = 0; other < length; other++)
+                {
+                    if (other == one)
+                    {
+                        continue;
+                    }
+
+                    row[other] = 1;
+                    wide[other] = 1;
+                    Assert.Equal(-1, CrossEntropy.OneHotLabel<float>(row));
+                    Assert.Equal(-1, CrossEntropy.OneHotLabel<double>(wide));
+                    double stray = strays[(one + other) % strays.Length];
+                    row[other] = (float)stray;
+                    wide[other] = stray;
+                    Assert.Equal(-1, CrossEntropy.OneHotLabel<float>(row));
+                    Assert.Equal(-1, CrossEntropy.OneHotLabel<double>(wide));
+                    row[other] = 0;
+                    wide[other] = 0;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void FromLogits_allocates_nothing_after_warm_up()
     {
         float[] shortFloat = new float[64 * 10], longFloat = new float[8 * 300];
