@@ -305,8 +305,9 @@ internal static unsafe class DirectGemm
 
     /// <summary>
     /// C for at most 16 columns (one vector per row) and at least 16 rows, in bands of 16 rows. The mask and the
-    /// epilogue's bias are set up once for all bands. When M is not a multiple of 16, the last band is moved up to end
-    /// at row M: the rows it shares with the band before are computed again but not stored.
+    /// epilogue's bias are set up once for all bands. A remainder of at most 8 rows runs in one pass with the last band
+    /// (24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before are computed
+    /// again but not stored.
     /// </summary>
     private static void NarrowBands<TEpilogue>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m, int n,
