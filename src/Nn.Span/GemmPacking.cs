@@ -18,11 +18,17 @@ internal static unsafe class GemmPacking
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int mr = GemmBlocking.TileRows;
+        if (op == Operand.Transposed)
+        {
+            PackTransposedA(a, rowStride, rowStart, rows, depthStart, depth, packed);
+            return;
+        }
+
         for (int panel = 0; panel < rows; panel += mr)
         {
             int valid = Math.Min(mr, rows - panel);
             T* destination = packed + ((nint)panel * depth);
-            if (op == Operand.AsIs && typeof(T) == typeof(float) && Avx512F.IsSupported && rows - panel >= 2 * mr)
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported && rows - panel >= 2 * mr)
             {
                 // Two full panels from one transpose of sixteen rows; the loop steps over the second.
                 TileTranspose.CopyPanelPair(
@@ -31,12 +37,12 @@ internal static unsafe class GemmPacking
                 continue;
             }
 
-            if (op == Operand.AsIs && typeof(T) == typeof(float) && Avx512F.IsSupported)
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
                 // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen in registers.
                 TileTranspose.Copy((float*)(a + ((rowStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, mr);
             }
-            else if (op == Operand.AsIs)
+            else
             {
                 // op(A)[i, p] = A[i, p]: each panel row is a strided column of the packed panel.
                 for (int r = 0; r < valid; r++)
@@ -45,34 +51,6 @@ internal static unsafe class GemmPacking
                     for (int p = 0; p < depth; p++)
                     {
                         destination[(p * mr) + r] = source[p];
-                    }
-                }
-            }
-            else if (valid == mr && Vector256<T>.Count == mr && Vector256.IsHardwareAccelerated)
-            {
-                // op(A)[i, p] = A[p, i]: row p of the panel is the MR = 8 consecutive floats of row p of A, one vector.
-                for (int p = 0; p < depth; p++)
-                {
-                    Vector256.Store(Vector256.Load(a + ((depthStart + p) * rowStride) + rowStart + panel), destination + (p * mr));
-                }
-            }
-            else if (valid == mr && Vector512<T>.Count == mr && Vector512.IsHardwareAccelerated)
-            {
-                // The same for 8 doubles.
-                for (int p = 0; p < depth; p++)
-                {
-                    Vector512.Store(Vector512.Load(a + ((depthStart + p) * rowStride) + rowStart + panel), destination + (p * mr));
-                }
-            }
-            else
-            {
-                // op(A)[i, p] = A[p, i]: MR consecutive elements of row p of A.
-                for (int p = 0; p < depth; p++)
-                {
-                    T* source = a + ((depthStart + p) * rowStride) + rowStart + panel;
-                    for (int r = 0; r < valid; r++)
-                    {
-                        destination[(p * mr) + r] = source[r];
                     }
                 }
             }
@@ -88,6 +66,55 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
+    /// PackA for op(A) = A^T: op(A)[i, p] = A[p, i], so row p of every panel is MR consecutive elements of row p of A.
+    /// Row p of A is read once, left to right, and dealt out to the panels; walking down a column strip instead would
+    /// step a whole row of A (4 KiB for 1024 floats) per element read, crossing a page each time, where the hardware
+    /// prefetchers do not follow.
+    /// </summary>
+    private static void PackTransposedA<T>(T* a, nint rowStride, int rowStart, int rows, int depthStart, int depth, T* packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int mr = GemmBlocking.TileRows;
+        int fullPanels = rows / mr;
+        int tail = rows - (fullPanels * mr);
+        nint panelLength = (nint)mr * depth;
+        for (int p = 0; p < depth; p++)
+        {
+            T* source = a + ((depthStart + p) * rowStride) + rowStart;
+            T* target = packed + ((nint)p * mr);
+            for (int panel = 0; panel < fullPanels; panel++, source += mr, target += panelLength)
+            {
+                if (Vector256<T>.Count == mr && Vector256.IsHardwareAccelerated)
+                {
+                    Vector256.Store(Vector256.Load(source), target);
+                }
+                else if (Vector512<T>.Count == mr && Vector512.IsHardwareAccelerated)
+                {
+                    Vector512.Store(Vector512.Load(source), target);
+                }
+                else
+                {
+                    Unsafe.CopyBlockUnaligned(target, source, (uint)(mr * sizeof(T)));
+                }
+            }
+
+            if (tail > 0)
+            {
+                // The last panel: the rows that exist, then zeros.
+                for (int r = 0; r < tail; r++)
+                {
+                    target[r] = source[r];
+                }
+
+                for (int r = tail; r < mr; r++)
+                {
+                    target[r] = T.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Packs op(B)[depthStart .. depthStart + depth, columnStart .. columnStart + columns] into panels of NR columns:
     /// packed[panel][p][j] = op(B)[depthStart + p, columnStart + panel NR + j], columns past the end padded with zeros.
     /// </summary>
@@ -95,29 +122,16 @@ internal static unsafe class GemmPacking
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nr = GemmBlocking.TileColumns<T>();
+        if (op == Operand.AsIs)
+        {
+            PackStoredB(b, rowStride, depthStart, depth, columnStart, columns, packed);
+            return;
+        }
+
         for (int panel = 0; panel < columns; panel += nr)
         {
             int valid = Math.Min(nr, columns - panel);
             T* destination = packed + ((nint)panel * depth);
-            if (op == Operand.AsIs)
-            {
-                // op(B)[p, j] = B[p, j]: NR consecutive elements of row p.
-                for (int p = 0; p < depth; p++)
-                {
-                    T* source = b + ((depthStart + p) * rowStride) + columnStart + panel;
-                    T* target = destination + (p * nr);
-                    if (valid == nr)
-                    {
-                        Unsafe.CopyBlockUnaligned(target, source, (uint)(nr * sizeof(T)));
-                    }
-                    else
-                    {
-                        Unsafe.CopyBlockUnaligned(target, source, (uint)(valid * sizeof(T)));
-                        new Span<T>(target + valid, nr - valid).Clear();
-                    }
-                }
-            }
-            else
             {
                 if (typeof(T) == typeof(float) && Avx512F.IsSupported)
                 {
@@ -141,6 +155,39 @@ internal static unsafe class GemmPacking
                 {
                     new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// PackB for op(B) = B: row p of every panel is NR consecutive elements of row p of B. Row p of the block is read
+    /// once, left to right, and dealt out NR elements to each panel (reading down one panel's column strip instead
+    /// steps a whole row of B per 128 bytes read, crossing a page each time, where the hardware prefetchers do not
+    /// follow).
+    /// </summary>
+    private static void PackStoredB<T>(T* b, nint rowStride, int depthStart, int depth, int columnStart, int columns, T* packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = GemmBlocking.TileColumns<T>();
+        int fullPanels = columns / nr;
+        int tail = columns - (fullPanels * nr);
+        nint panelLength = (nint)nr * depth;
+        for (int p = 0; p < depth; p++)
+        {
+            T* source = b + ((depthStart + p) * rowStride) + columnStart;
+            T* target = packed + ((nint)p * nr);
+            for (int panel = 0; panel < fullPanels; panel++, source += nr, target += panelLength)
+            {
+                // NR = two vectors.
+                Vector512.Store(Vector512.Load(source), target);
+                Vector512.Store(Vector512.Load(source + Vector512<T>.Count), target + Vector512<T>.Count);
+            }
+
+            if (tail > 0)
+            {
+                // The last panel: the columns that exist, then zeros.
+                Unsafe.CopyBlockUnaligned(target, source, (uint)(tail * sizeof(T)));
+                new Span<T>(target + tail, nr - tail).Clear();
             }
         }
     }
