@@ -109,7 +109,6 @@ internal static unsafe class DirectGemm
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int blocks, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
-        Vector512<float> all = Vector512<float>.AllBitsSet;
         Vector512<float> zero = Vector512<float>.Zero;
 
         // Rows 0-3 and 4-7 are read from two pointers, each plus 0, 1, 2 or 3 row steps.
@@ -163,14 +162,14 @@ internal static unsafe class DirectGemm
             Vector512<float> biasRight = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column + Lanes) : zero;
             float* cBlock = c + column;
             float* sigmoidBlock = sigmoid + column;
-            Store<TEpilogue>(cBlock, c00, c01, beta, all, all, true, biasLeft, biasRight, sigmoidBlock);
-            Store<TEpilogue>(cBlock + cStride, c10, c11, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
-            Store<TEpilogue>(cBlock + (2 * cStride), c20, c21, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
-            Store<TEpilogue>(cBlock + (3 * cStride), c30, c31, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
-            Store<TEpilogue>(cBlock + (4 * cStride), c40, c41, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
-            Store<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
-            Store<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
-            Store<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, all, all, true, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock, c00, c01, beta, biasLeft, biasRight, sigmoidBlock);
+            StoreFull<TEpilogue>(cBlock + cStride, c10, c11, beta, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
+            StoreFull<TEpilogue>(cBlock + (2 * cStride), c20, c21, beta, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (3 * cStride), c30, c31, beta, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (4 * cStride), c40, c41, beta, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
         }
     }
 
@@ -534,11 +533,31 @@ internal static unsafe class DirectGemm
             }
         }
 
-        Avx512F.MaskStore(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
+        MaskedStore.Store(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
         if (hasRight)
         {
-            Avx512F.MaskStore(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
+            MaskedStore.Store(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
         }
+    }
+
+    /// <summary>
+    /// C row = epilogue(acc) or epilogue(acc + beta C) for a full 32-column row of a tile: two plain stores, no masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFull<TEpilogue>(
+        float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        if (beta != 0f)
+        {
+            Vector512<float> scale = Vector512.Create(beta);
+            left = Vector512.FusedMultiplyAdd(Vector512.Load(c), scale, left);
+            right = Vector512.FusedMultiplyAdd(Vector512.Load(c + Lanes), scale, right);
+        }
+
+        Vector512<float> all = Vector512<float>.AllBitsSet;
+        Vector512.Store(TEpilogue.Apply(left, biasLeft, sigmoidRow, all), c);
+        Vector512.Store(TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, all), c + Lanes);
     }
 
     /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
