@@ -20,7 +20,8 @@ internal static unsafe class GemmPacking
         const int mr = GemmBlocking.TileRows;
         if (op == Operand.Transposed)
         {
-            PackTransposedA(a, rowStride, rowStart, rows, depthStart, depth, packed);
+            // op(A)[i, p] = A[p, i]: row p of every panel is MR consecutive elements of row p of A.
+            DealRows(a + (depthStart * rowStride) + rowStart, rowStride, depth, rows, mr, packed);
             return;
         }
 
@@ -66,55 +67,6 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// PackA for op(A) = A^T: op(A)[i, p] = A[p, i], so row p of every panel is MR consecutive elements of row p of A.
-    /// Row p of A is read once, left to right, and dealt out to the panels; walking down a column strip instead would
-    /// step a whole row of A (4 KiB for 1024 floats) per element read, crossing a page each time, where the hardware
-    /// prefetchers do not follow.
-    /// </summary>
-    private static void PackTransposedA<T>(T* a, nint rowStride, int rowStart, int rows, int depthStart, int depth, T* packed)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const int mr = GemmBlocking.TileRows;
-        int fullPanels = rows / mr;
-        int tail = rows - (fullPanels * mr);
-        nint panelLength = (nint)mr * depth;
-        for (int p = 0; p < depth; p++)
-        {
-            T* source = a + ((depthStart + p) * rowStride) + rowStart;
-            T* target = packed + ((nint)p * mr);
-            for (int panel = 0; panel < fullPanels; panel++, source += mr, target += panelLength)
-            {
-                if (Vector256<T>.Count == mr && Vector256.IsHardwareAccelerated)
-                {
-                    Vector256.Store(Vector256.Load(source), target);
-                }
-                else if (Vector512<T>.Count == mr && Vector512.IsHardwareAccelerated)
-                {
-                    Vector512.Store(Vector512.Load(source), target);
-                }
-                else
-                {
-                    Unsafe.CopyBlockUnaligned(target, source, (uint)(mr * sizeof(T)));
-                }
-            }
-
-            if (tail > 0)
-            {
-                // The last panel: the rows that exist, then zeros.
-                for (int r = 0; r < tail; r++)
-                {
-                    target[r] = source[r];
-                }
-
-                for (int r = tail; r < mr; r++)
-                {
-                    target[r] = T.Zero;
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// Packs op(B)[depthStart .. depthStart + depth, columnStart .. columnStart + columns] into panels of NR columns:
     /// packed[panel][p][j] = op(B)[depthStart + p, columnStart + panel NR + j], columns past the end padded with zeros.
     /// </summary>
@@ -124,7 +76,8 @@ internal static unsafe class GemmPacking
         int nr = GemmBlocking.TileColumns<T>();
         if (op == Operand.AsIs)
         {
-            PackStoredB(b, rowStride, depthStart, depth, columnStart, columns, packed);
+            // op(B)[p, j] = B[p, j]: row p of every panel is NR consecutive elements of row p of B.
+            DealRows(b + (depthStart * rowStride) + columnStart, rowStride, depth, columns, nr, packed);
             return;
         }
 
@@ -132,63 +85,82 @@ internal static unsafe class GemmPacking
         {
             int valid = Math.Min(nr, columns - panel);
             T* destination = packed + ((nint)panel * depth);
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
-                if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+                // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
+                TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: row j of B supplies column j of the panel.
+                for (int j = 0; j < valid; j++)
                 {
-                    // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
-                    TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
-                }
-                else
-                {
-                    // op(B)[p, j] = B[j, p]: row j of B supplies column j of the panel.
-                    for (int j = 0; j < valid; j++)
+                    T* source = b + ((columnStart + panel + j) * rowStride) + depthStart;
+                    for (int p = 0; p < depth; p++)
                     {
-                        T* source = b + ((columnStart + panel + j) * rowStride) + depthStart;
-                        for (int p = 0; p < depth; p++)
-                        {
-                            destination[(p * nr) + j] = source[p];
-                        }
+                        destination[(p * nr) + j] = source[p];
                     }
                 }
+            }
 
-                for (int p = 0; p < depth && valid < nr; p++)
-                {
-                    new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
-                }
+            for (int p = 0; p < depth && valid < nr; p++)
+            {
+                new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
             }
         }
     }
 
     /// <summary>
-    /// PackB for op(B) = B: row p of every panel is NR consecutive elements of row p of B. Row p of the block is read
-    /// once, left to right, and dealt out NR elements to each panel (reading down one panel's column strip instead
-    /// steps a whole row of B per 128 bytes read, crossing a page each time, where the hardware prefetchers do not
-    /// follow).
+    /// Deals the rows of a block out to panels of W = <paramref name="panelWidth"/> elements:
+    /// packed[panel][p][j] = source[p, panel W + j], the last panel padded with zeros. Packing A^T (W = MR) and B as
+    /// stored (W = NR) both take this form. Row p is read once, left to right; walking down one panel's column strip
+    /// instead steps a whole row per element group read (4 KiB for 1024 floats), crossing a page each time, where the
+    /// hardware prefetchers do not follow.
     /// </summary>
-    private static void PackStoredB<T>(T* b, nint rowStride, int depthStart, int depth, int columnStart, int columns, T* packed)
+    private static void DealRows<T>(T* source, nint rowStride, int depth, int width, int panelWidth, T* packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = GemmBlocking.TileColumns<T>();
-        int fullPanels = columns / nr;
-        int tail = columns - (fullPanels * nr);
-        nint panelLength = (nint)nr * depth;
+        int fullPanels = width / panelWidth;
+        int tail = width - (fullPanels * panelWidth);
+        nint panelLength = (nint)panelWidth * depth;
+        int panelBytes = panelWidth * sizeof(T);
         for (int p = 0; p < depth; p++)
         {
-            T* source = b + ((depthStart + p) * rowStride) + columnStart;
-            T* target = packed + ((nint)p * nr);
-            for (int panel = 0; panel < fullPanels; panel++, source += nr, target += panelLength)
+            byte* from = (byte*)(source + (p * rowStride));
+            T* target = packed + ((nint)p * panelWidth);
+            for (int panel = 0; panel < fullPanels; panel++, from += panelBytes, target += panelLength)
             {
-                // NR = two vectors.
-                Vector512.Store(Vector512.Load(source), target);
-                Vector512.Store(Vector512.Load(source + Vector512<T>.Count), target + Vector512<T>.Count);
+                CopyPanelRow(from, (byte*)target, panelBytes);
             }
 
             if (tail > 0)
             {
-                // The last panel: the columns that exist, then zeros.
-                Unsafe.CopyBlockUnaligned(target, source, (uint)(tail * sizeof(T)));
-                new Span<T>(target + tail, nr - tail).Clear();
+                // The last panel: the elements that exist, then zeros.
+                Unsafe.CopyBlockUnaligned(target, from, (uint)(tail * sizeof(T)));
+                new Span<T>(target + tail, panelWidth - tail).Clear();
             }
+        }
+    }
+
+    /// <summary>One row of a panel: 32, 64 or 128 bytes (MR floats, MR doubles, NR of either) in whole vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPanelRow(byte* from, byte* to, int bytes)
+    {
+        switch (bytes)
+        {
+            case 32:
+                Vector256.Store(Vector256.Load(from), to);
+                break;
+            case 64:
+                Vector512.Store(Vector512.Load(from), to);
+                break;
+            case 128:
+                Vector512.Store(Vector512.Load(from), to);
+                Vector512.Store(Vector512.Load(from + 64), to + 64);
+                break;
+            default:
+                Unsafe.CopyBlockUnaligned(to, from, (uint)bytes);
+                break;
         }
     }
 }
