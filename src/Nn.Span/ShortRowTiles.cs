@@ -14,6 +14,9 @@ namespace Nn.Span;
 /// is transposed back for the store. A tile is read whole before any of it is written, so the destination may be the
 /// logits; a tile holding NaN or +Inf (or a row of -Inf) goes row by row through the general path, which gives those
 /// rows their limits.
+/// The softmax keeps its tile in sixteen registers from load to store (256 x 10: 0.88 us, against 1.16 us with the tile
+/// in memory). The fused loss keeps its tile in stack memory: held in registers it ran 1.09 us instead of 1.39 us for
+/// 256 x 10, but the seed network's whole step, which calls it on 20 rows, measured 754 ns instead of 690.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class ShortRowTiles
@@ -32,8 +35,6 @@ internal static unsafe class ShortRowTiles
         nint logitsStride = MatrixMemory.RowStride(logits);
         nint destinationStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)destination);
         Vector512<float> lanes = ShortRowSoftmax.LaneMask(width);
-        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileTranspose.MemoryLength];
-        Vector512<float>* tile = TileTranspose.Aligned(tileMemory);
         fixed (float* first = &logits.DangerousGetReference())
         fixed (float* firstDestination = &destination.DangerousGetReference())
         {
@@ -50,43 +51,62 @@ internal static unsafe class ShortRowTiles
                     break;
                 }
 
-                LoadColumns(first + (row * logitsStride), logitsStride, rows, lanes, tile);
-
-                // m = max_j z[., j]
-                Vector512<float> max = tile[0];
-                for (int j = 1; j < width; j++)
-                {
-                    max = Vector512.MaxNative(max, tile[j]);
-                }
-
-                // e_j = e^(z_j - m), s = sum_j e_j; a NaN anywhere, or m = +-Inf (Inf - Inf), makes s NaN
-                for (int j = 0; j < width; j++)
-                {
-                    tile[j] = FloatExponential.Exp(tile[j] - max);
-                }
-
-                Vector512<float> sum = RowSums(tile);
-
-                if (!Vector512.EqualsAll(sum, sum))
+                if (!SoftmaxTile(first + (row * logitsStride), logitsStride, firstDestination + (row * destinationStride), destinationStride, rows, width, lanes))
                 {
                     for (int r = row; r < row + rows; r++)
                     {
                         Nn.Span.Softmax.RowCore<float>(logits.GetRowSpan(r), destination.GetRowSpan(r));
                     }
-
-                    continue;
                 }
-
-                // y_j = e_j / s
-                Vector512<float> inverse = Vector512<float>.One / sum;
-                for (int j = 0; j < width; j++)
-                {
-                    tile[j] *= inverse;
-                }
-
-                StoreRows(tile, firstDestination + (row * destinationStride), destinationStride, rows, lanes);
             }
         }
+    }
+
+    /// <summary>
+    /// The softmax of one tile of rows, held in sixteen registers from load to store: returns false, having written
+    /// nothing, when a row's sum is NaN (a NaN or +Inf logit, or a row of -Inf), for the general path to take the tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool SoftmaxTile(float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int width, Vector512<float> lanes)
+    {
+        // Row r in t_r, then, transposed, column j of all rows in t_j.
+        LoadTile(
+            source, sourceStride, rows, lanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
+            out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8, out Vector512<float> t9,
+            out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15);
+
+        // m = max_j z[., j]
+        Vector512<float> max = ColumnMax(width, t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
+
+        // e_j = e^(z_j - m) for the columns that exist (the others stay 0); s = sum_j e_j
+        t0 = FloatExponential.Exp(t0 - max);
+        if (width > 1) t1 = FloatExponential.Exp(t1 - max);
+        if (width > 2) t2 = FloatExponential.Exp(t2 - max);
+        if (width > 3) t3 = FloatExponential.Exp(t3 - max);
+        if (width > 4) t4 = FloatExponential.Exp(t4 - max);
+        if (width > 5) t5 = FloatExponential.Exp(t5 - max);
+        if (width > 6) t6 = FloatExponential.Exp(t6 - max);
+        if (width > 7) t7 = FloatExponential.Exp(t7 - max);
+        if (width > 8) t8 = FloatExponential.Exp(t8 - max);
+        if (width > 9) t9 = FloatExponential.Exp(t9 - max);
+        if (width > 10) t10 = FloatExponential.Exp(t10 - max);
+        if (width > 11) t11 = FloatExponential.Exp(t11 - max);
+        if (width > 12) t12 = FloatExponential.Exp(t12 - max);
+        if (width > 13) t13 = FloatExponential.Exp(t13 - max);
+        if (width > 14) t14 = FloatExponential.Exp(t14 - max);
+        if (width > 15) t15 = FloatExponential.Exp(t15 - max);
+        Vector512<float> sum = RowSums(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
+        if (!Vector512.EqualsAll(sum, sum))
+        {
+            return false;
+        }
+
+        // y_j = e_j / s (the columns past the width are 0 and stay so)
+        Vector512<float> inverse = Vector512<float>.One / sum;
+        t0 *= inverse; t1 *= inverse; t2 *= inverse; t3 *= inverse; t4 *= inverse; t5 *= inverse; t6 *= inverse; t7 *= inverse;
+        t8 *= inverse; t9 *= inverse; t10 *= inverse; t11 *= inverse; t12 *= inverse; t13 *= inverse; t14 *= inverse; t15 *= inverse;
+        StoreTile(destination, destinationStride, rows, lanes, t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
+        return true;
     }
 
     /// <summary>
@@ -216,14 +236,8 @@ internal static unsafe class ShortRowTiles
     /// that a row's softmax is bitwise the same in a tile and alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> RowSums(Vector512<float>* tile)
-    {
-        Vector512<float> s0 = (tile[0] + tile[8]) + (tile[4] + tile[12]);
-        Vector512<float> s2 = (tile[2] + tile[10]) + (tile[6] + tile[14]);
-        Vector512<float> s1 = (tile[1] + tile[9]) + (tile[5] + tile[13]);
-        Vector512<float> s3 = (tile[3] + tile[11]) + (tile[7] + tile[15]);
-        return (s0 + s2) + (s1 + s3);
-    }
+    private static Vector512<float> RowSums(Vector512<float>* tile) =>
+        RowSums(tile[0], tile[1], tile[2], tile[3], tile[4], tile[5], tile[6], tile[7], tile[8], tile[9], tile[10], tile[11], tile[12], tile[13], tile[14], tile[15]);
 
     /// <summary>
     /// Loads <paramref name="rows"/> rows (lanes under <paramref name="lanes"/>, zero elsewhere and in the rows past
@@ -260,5 +274,102 @@ internal static unsafe class ShortRowTiles
         {
             Avx512F.MaskStore(first + (r * stride), lanes, tile[r]);
         }
+    }
+
+    /// <summary>The same sums of a tile held in sixteen registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RowSums(
+        Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5, Vector512<float> t6, Vector512<float> t7,
+        Vector512<float> t8, Vector512<float> t9, Vector512<float> t10, Vector512<float> t11, Vector512<float> t12, Vector512<float> t13, Vector512<float> t14, Vector512<float> t15)
+    {
+        Vector512<float> s0 = (t0 + t8) + (t4 + t12);
+        Vector512<float> s2 = (t2 + t10) + (t6 + t14);
+        Vector512<float> s1 = (t1 + t9) + (t5 + t13);
+        Vector512<float> s3 = (t3 + t11) + (t7 + t15);
+        return (s0 + s2) + (s1 + s3);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="rows"/> rows (lanes under <paramref name="lanes"/>, zero elsewhere and in the rows past
+    /// them) and transposes them: column j of the rows ends up in t_j, held in registers. Never reads past a row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTile(
+        float* source, nint stride, int rows, Vector512<float> lanes,
+        out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3, out Vector512<float> t4, out Vector512<float> t5,
+        out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8, out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11,
+        out Vector512<float> t12, out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        t0 = Avx512F.MaskLoad(source, lanes, zero);
+        t1 = rows > 1 ? Avx512F.MaskLoad(source + stride, lanes, zero) : zero;
+        t2 = rows > 2 ? Avx512F.MaskLoad(source + (2 * stride), lanes, zero) : zero;
+        t3 = rows > 3 ? Avx512F.MaskLoad(source + (3 * stride), lanes, zero) : zero;
+        t4 = rows > 4 ? Avx512F.MaskLoad(source + (4 * stride), lanes, zero) : zero;
+        t5 = rows > 5 ? Avx512F.MaskLoad(source + (5 * stride), lanes, zero) : zero;
+        t6 = rows > 6 ? Avx512F.MaskLoad(source + (6 * stride), lanes, zero) : zero;
+        t7 = rows > 7 ? Avx512F.MaskLoad(source + (7 * stride), lanes, zero) : zero;
+        t8 = rows > 8 ? Avx512F.MaskLoad(source + (8 * stride), lanes, zero) : zero;
+        t9 = rows > 9 ? Avx512F.MaskLoad(source + (9 * stride), lanes, zero) : zero;
+        t10 = rows > 10 ? Avx512F.MaskLoad(source + (10 * stride), lanes, zero) : zero;
+        t11 = rows > 11 ? Avx512F.MaskLoad(source + (11 * stride), lanes, zero) : zero;
+        t12 = rows > 12 ? Avx512F.MaskLoad(source + (12 * stride), lanes, zero) : zero;
+        t13 = rows > 13 ? Avx512F.MaskLoad(source + (13 * stride), lanes, zero) : zero;
+        t14 = rows > 14 ? Avx512F.MaskLoad(source + (14 * stride), lanes, zero) : zero;
+        t15 = rows > 15 ? Avx512F.MaskLoad(source + (15 * stride), lanes, zero) : zero;
+        TileTranspose.InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
+    }
+
+    /// <summary>m = max_j t_j over the columns that exist, in the order of the single-row kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ColumnMax(
+        int width, Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5,
+        Vector512<float> t6, Vector512<float> t7, Vector512<float> t8, Vector512<float> t9, Vector512<float> t10, Vector512<float> t11,
+        Vector512<float> t12, Vector512<float> t13, Vector512<float> t14, Vector512<float> t15)
+    {
+        Vector512<float> max = t0;
+        if (width > 1) max = Vector512.MaxNative(max, t1);
+        if (width > 2) max = Vector512.MaxNative(max, t2);
+        if (width > 3) max = Vector512.MaxNative(max, t3);
+        if (width > 4) max = Vector512.MaxNative(max, t4);
+        if (width > 5) max = Vector512.MaxNative(max, t5);
+        if (width > 6) max = Vector512.MaxNative(max, t6);
+        if (width > 7) max = Vector512.MaxNative(max, t7);
+        if (width > 8) max = Vector512.MaxNative(max, t8);
+        if (width > 9) max = Vector512.MaxNative(max, t9);
+        if (width > 10) max = Vector512.MaxNative(max, t10);
+        if (width > 11) max = Vector512.MaxNative(max, t11);
+        if (width > 12) max = Vector512.MaxNative(max, t12);
+        if (width > 13) max = Vector512.MaxNative(max, t13);
+        if (width > 14) max = Vector512.MaxNative(max, t14);
+        if (width > 15) max = Vector512.MaxNative(max, t15);
+        return max;
+    }
+
+    /// <summary>Transposes the columns back to rows and stores the first <paramref name="rows"/> under <paramref name="lanes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(
+        float* destination, nint stride, int rows, Vector512<float> lanes,
+        Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5,
+        Vector512<float> t6, Vector512<float> t7, Vector512<float> t8, Vector512<float> t9, Vector512<float> t10, Vector512<float> t11,
+        Vector512<float> t12, Vector512<float> t13, Vector512<float> t14, Vector512<float> t15)
+    {
+        TileTranspose.InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
+        Avx512F.MaskStore(destination, lanes, t0);
+        if (rows > 1) Avx512F.MaskStore(destination + stride, lanes, t1);
+        if (rows > 2) Avx512F.MaskStore(destination + (2 * stride), lanes, t2);
+        if (rows > 3) Avx512F.MaskStore(destination + (3 * stride), lanes, t3);
+        if (rows > 4) Avx512F.MaskStore(destination + (4 * stride), lanes, t4);
+        if (rows > 5) Avx512F.MaskStore(destination + (5 * stride), lanes, t5);
+        if (rows > 6) Avx512F.MaskStore(destination + (6 * stride), lanes, t6);
+        if (rows > 7) Avx512F.MaskStore(destination + (7 * stride), lanes, t7);
+        if (rows > 8) Avx512F.MaskStore(destination + (8 * stride), lanes, t8);
+        if (rows > 9) Avx512F.MaskStore(destination + (9 * stride), lanes, t9);
+        if (rows > 10) Avx512F.MaskStore(destination + (10 * stride), lanes, t10);
+        if (rows > 11) Avx512F.MaskStore(destination + (11 * stride), lanes, t11);
+        if (rows > 12) Avx512F.MaskStore(destination + (12 * stride), lanes, t12);
+        if (rows > 13) Avx512F.MaskStore(destination + (13 * stride), lanes, t13);
+        if (rows > 14) Avx512F.MaskStore(destination + (14 * stride), lanes, t14);
+        if (rows > 15) Avx512F.MaskStore(destination + (15 * stride), lanes, t15);
     }
 }

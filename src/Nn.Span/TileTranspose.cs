@@ -90,22 +90,32 @@ internal static unsafe class TileTranspose
     private static Vector512<float> Lanes(int count) =>
         Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
-    /// <summary>
-    /// Transposes a 16 x 16 tile in place: interleave rows in pairs (within 128-bit lanes), then pairs of pairs (4 x 4
-    /// blocks, one per 128-bit lane), then move the 128-bit lanes across the four blocks of each column group.
-    /// </summary>
+    /// <summary>Transposes a 16 x 16 tile in memory, in place (see <see cref="InRegisters"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InPlace(Vector512<float>* t)
+    public static void InPlace(Vector512<float>* t) =>
+        InRegisters(ref t[0], ref t[1], ref t[2], ref t[3], ref t[4], ref t[5], ref t[6], ref t[7], ref t[8], ref t[9], ref t[10], ref t[11], ref t[12], ref t[13], ref t[14], ref t[15]);
+
+    /// <summary>
+    /// Transposes a 16 x 16 tile held in sixteen vectors (row r in t_r; afterwards column r in t_r): interleave rows in
+    /// pairs (within 128-bit lanes), then pairs of pairs (4 x 4 blocks, one per 128-bit lane), then move the 128-bit
+    /// lanes across the four blocks of each column group. Inlined, so that a caller's locals stay in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void InRegisters(
+        ref Vector512<float> t0, ref Vector512<float> t1, ref Vector512<float> t2, ref Vector512<float> t3,
+        ref Vector512<float> t4, ref Vector512<float> t5, ref Vector512<float> t6, ref Vector512<float> t7,
+        ref Vector512<float> t8, ref Vector512<float> t9, ref Vector512<float> t10, ref Vector512<float> t11,
+        ref Vector512<float> t12, ref Vector512<float> t13, ref Vector512<float> t14, ref Vector512<float> t15)
     {
         // Stage 1, per 128-bit lane l of rows 2k, 2k+1: low = (r0[4l], r1[4l], r0[4l+1], r1[4l+1]), high = the next two
-        Vector512<float> a0 = Avx512F.UnpackLow(t[0], t[1]), a1 = Avx512F.UnpackHigh(t[0], t[1]);
-        Vector512<float> a2 = Avx512F.UnpackLow(t[2], t[3]), a3 = Avx512F.UnpackHigh(t[2], t[3]);
-        Vector512<float> a4 = Avx512F.UnpackLow(t[4], t[5]), a5 = Avx512F.UnpackHigh(t[4], t[5]);
-        Vector512<float> a6 = Avx512F.UnpackLow(t[6], t[7]), a7 = Avx512F.UnpackHigh(t[6], t[7]);
-        Vector512<float> a8 = Avx512F.UnpackLow(t[8], t[9]), a9 = Avx512F.UnpackHigh(t[8], t[9]);
-        Vector512<float> a10 = Avx512F.UnpackLow(t[10], t[11]), a11 = Avx512F.UnpackHigh(t[10], t[11]);
-        Vector512<float> a12 = Avx512F.UnpackLow(t[12], t[13]), a13 = Avx512F.UnpackHigh(t[12], t[13]);
-        Vector512<float> a14 = Avx512F.UnpackLow(t[14], t[15]), a15 = Avx512F.UnpackHigh(t[14], t[15]);
+        Vector512<float> a0 = Avx512F.UnpackLow(t0, t1), a1 = Avx512F.UnpackHigh(t0, t1);
+        Vector512<float> a2 = Avx512F.UnpackLow(t2, t3), a3 = Avx512F.UnpackHigh(t2, t3);
+        Vector512<float> a4 = Avx512F.UnpackLow(t4, t5), a5 = Avx512F.UnpackHigh(t4, t5);
+        Vector512<float> a6 = Avx512F.UnpackLow(t6, t7), a7 = Avx512F.UnpackHigh(t6, t7);
+        Vector512<float> a8 = Avx512F.UnpackLow(t8, t9), a9 = Avx512F.UnpackHigh(t8, t9);
+        Vector512<float> a10 = Avx512F.UnpackLow(t10, t11), a11 = Avx512F.UnpackHigh(t10, t11);
+        Vector512<float> a12 = Avx512F.UnpackLow(t12, t13), a13 = Avx512F.UnpackHigh(t12, t13);
+        Vector512<float> a14 = Avx512F.UnpackLow(t14, t15), a15 = Avx512F.UnpackHigh(t14, t15);
 
         // Stage 2: b[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3
         Vector512<float> b0 = PairLow(a0, a2), b1 = PairHigh(a0, a2), b2 = PairLow(a1, a3), b3 = PairHigh(a1, a3);
@@ -114,10 +124,10 @@ internal static unsafe class TileTranspose
         Vector512<float> b12 = PairLow(a12, a14), b13 = PairHigh(a12, a14), b14 = PairLow(a13, a15), b15 = PairHigh(a13, a15);
 
         // Stages 3 and 4: column 4l + c gathers 128-bit lane l of b[c], b[4 + c], b[8 + c], b[12 + c]
-        Columns(b0, b4, b8, b12, t, 0);
-        Columns(b1, b5, b9, b13, t, 1);
-        Columns(b2, b6, b10, b14, t, 2);
-        Columns(b3, b7, b11, b15, t, 3);
+        Columns(b0, b4, b8, b12, out t0, out t4, out t8, out t12);
+        Columns(b1, b5, b9, b13, out t1, out t5, out t9, out t13);
+        Columns(b2, b6, b10, b14, out t2, out t6, out t10, out t14);
+        Columns(b3, b7, b11, b15, out t3, out t7, out t11, out t15);
     }
 
     /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
@@ -130,17 +140,19 @@ internal static unsafe class TileTranspose
     private static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
         Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
 
-    /// <summary>t[4l + c] = (lane l of u0, u1, u2, u3), for l = 0 .. 3.</summary>
+    /// <summary>Column 4l + c = (lane l of u0, u1, u2, u3), for l = 0 .. 3: the four columns c, 4 + c, 8 + c, 12 + c.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns(Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3, Vector512<float>* t, int c)
+    private static void Columns(
+        Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3,
+        out Vector512<float> lane0, out Vector512<float> lane1, out Vector512<float> lane2, out Vector512<float> lane3)
     {
         Vector512<float> low01 = Avx512F.Shuffle4x128(u0, u1, 0x44);  // u0.l0, u0.l1, u1.l0, u1.l1
         Vector512<float> high01 = Avx512F.Shuffle4x128(u0, u1, 0xEE); // u0.l2, u0.l3, u1.l2, u1.l3
         Vector512<float> low23 = Avx512F.Shuffle4x128(u2, u3, 0x44);
         Vector512<float> high23 = Avx512F.Shuffle4x128(u2, u3, 0xEE);
-        t[c] = Avx512F.Shuffle4x128(low01, low23, 0x88);       // lane 0 of each
-        t[4 + c] = Avx512F.Shuffle4x128(low01, low23, 0xDD);   // lane 1
-        t[8 + c] = Avx512F.Shuffle4x128(high01, high23, 0x88); // lane 2
-        t[12 + c] = Avx512F.Shuffle4x128(high01, high23, 0xDD); // lane 3
+        lane0 = Avx512F.Shuffle4x128(low01, low23, 0x88);  // lane 0 of each
+        lane1 = Avx512F.Shuffle4x128(low01, low23, 0xDD);  // lane 1
+        lane2 = Avx512F.Shuffle4x128(high01, high23, 0x88); // lane 2
+        lane3 = Avx512F.Shuffle4x128(high01, high23, 0xDD); // lane 3
     }
 }
