@@ -533,10 +533,10 @@ internal static unsafe class DirectGemm
             }
         }
 
-        MaskedStore.Store(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
+        Avx512F.MaskStore(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
         if (hasRight)
         {
-            MaskedStore.Store(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
+            Avx512F.MaskStore(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
         }
     }
 
