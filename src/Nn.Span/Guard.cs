@@ -53,10 +53,13 @@ internal static class Guard
     {
         if (height != expectedHeight || width != expectedWidth)
         {
-            throw new ArgumentException(
-                $"Expected a {expectedHeight} x {expectedWidth} matrix, but got {height} x {width}.", parameterName);
+            ThrowShape(height, width, expectedHeight, expectedWidth, parameterName);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowShape(int height, int width, int expectedHeight, int expectedWidth, string parameterName) =>
+        throw new ArgumentException($"Expected a {expectedHeight} x {expectedWidth} matrix, but got {height} x {width}.", parameterName);
 
     public static void Width(int width, int expectedWidth, string parameterName, string what)
     {

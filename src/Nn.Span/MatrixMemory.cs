@@ -20,6 +20,7 @@ internal enum MatrixOverlap
 internal static class MatrixMemory
 {
     /// <summary>Distance in elements between the starts of two consecutive rows (width + pitch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static nint RowStride<T>(ReadOnlySpan2D<T> matrix)
     {
         if (matrix.Height < 2)

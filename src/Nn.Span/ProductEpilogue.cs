@@ -35,6 +35,7 @@ internal readonly unsafe struct EpilogueArguments(ProductEpilogue kind, float* b
     public nint SigmoidStride { get; } = sigmoidStride;
 
     /// <summary>The same epilogue for the tile whose top-left element is C[row, column].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public EpilogueArguments At(int row, int column) =>
         new(Kind, Bias == null ? null : Bias + column, Sigmoid == null ? null : Sigmoid + (row * SigmoidStride) + column, SigmoidStride);
 }
