@@ -346,6 +346,32 @@ internal static class MatrixProduct
     {
         const int Lanes = 16;
         Vector512<float> zero = Vector512<float>.Zero;
+        if (width <= Lanes)
+        {
+            // One vector per row (the bias of the output layer, Dy = 10, or a narrow hidden layer): four chains of
+            // additions, over rows 4i, 4i + 1, 4i + 2 and 4i + 3, instead of one chain as long as the matrix.
+            Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+            Vector512<float> r0 = zero, r1 = zero, r2 = zero, r3 = zero;
+            float* row = matrix;
+            int i = 0;
+            for (; i + 4 <= height; i += 4, row += 4 * stride)
+            {
+                // r_q += matrix[i + q, 0..width)
+                r0 += Avx512F.MaskLoad(row, mask, zero);
+                r1 += Avx512F.MaskLoad(row + stride, mask, zero);
+                r2 += Avx512F.MaskLoad(row + (2 * stride), mask, zero);
+                r3 += Avx512F.MaskLoad(row + (3 * stride), mask, zero);
+            }
+
+            for (; i < height; i++, row += stride)
+            {
+                r0 += Avx512F.MaskLoad(row, mask, zero);
+            }
+
+            Avx512F.MaskStore(sums, mask, (r0 + r1) + (r2 + r3));
+            return;
+        }
+
         for (int j = 0; j < width; j += 4 * Lanes)
         {
             Vector512<float> mask0 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width - j)).AsSingle();

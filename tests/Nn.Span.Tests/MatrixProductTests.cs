@@ -252,6 +252,11 @@ public sealed class MatrixProductTests
     [InlineData(3, 128)]
     [InlineData(2, 129)]
     [InlineData(300, 10)]
+    [InlineData(4, 5)]
+    [InlineData(5, 3)]
+    [InlineData(6, 16)]
+    [InlineData(20, 10)]
+    [InlineData(21, 1)]
     public void ColumnSums_match_double_reference_on_a_strided_view(int height, int width)
     {
         ColumnSums<float>(height, width);
