@@ -14,10 +14,9 @@ namespace Nn.Span;
 /// is transposed back for the store. A tile is read whole before any of it is written, so the destination may be the
 /// logits; a tile holding NaN or +Inf (or a row of -Inf) goes row by row through the general path, which gives those
 /// rows their limits.
-/// Both keep the tile in sixteen registers from load to store (256 x 10: softmax 0.88 us and fused loss 1.1 us, against
-/// 1.16 and 1.39 us with the tile in stack memory). The loss's outer loop is compiled fully optimised from the start,
-/// as it was while it held a stack tile: compiled through the tiers instead, it left the digits network's direct
-/// products a quarter slower under dynamic PGO (18 us against 13.5 us per step).
+/// The softmax keeps its tile in sixteen registers from load to store (256 x 10: 0.88 us, against 1.16 us with the tile
+/// in memory). The fused loss keeps its tile in stack memory: held in registers it ran 1.09 us instead of 1.39 us for
+/// 256 x 10, but the seed network's whole step, which calls it on 20 rows, measured 754 ns instead of 690.
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class ShortRowTiles
@@ -114,7 +113,6 @@ internal static unsafe class ShortRowTiles
     /// gradient = (softmax(z) - onehot(label)) * scale for every row; returns the mean loss
     /// sum_n (log(s_n) - (z[n, y_n] - m_n)) * scale. gradient may be the logits. Labels are valid.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float LossAndGradient(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
     {
         int height = logits.Height;
@@ -123,6 +121,8 @@ internal static unsafe class ShortRowTiles
         nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
         Vector512<float> lanes = ShortRowSoftmax.LaneMask(width);
         Vector512<float> scaled = Vector512.Create(scale);
+        Vector512<float>* tileMemory = stackalloc Vector512<float>[TileTranspose.MemoryLength];
+        Vector512<float>* tile = TileTranspose.Aligned(tileMemory);
 
         // loss_n = log(s_n) - t_n. Each term is scaled by 1/N before it joins the total, so that the total stays finite
         // whenever the mean is; the logarithms are taken lane-wise of products of the sums of up to 8 tiles (each sum
@@ -150,9 +150,27 @@ internal static unsafe class ShortRowTiles
 
                 Vector512<int> rowLanes = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rows));
                 Vector512<int> label = Avx512F.MaskLoad(firstLabel + row, rowLanes, Vector512<int>.Zero);
-                if (!LossTile(
-                    first + (row * logitsStride), logitsStride, firstGradient + (row * gradientStride), gradientStride, rows, width, lanes, label, scaled,
-                    out Vector512<float> sum, out Vector512<float> shiftedLabel))
+                LoadColumns(first + (row * logitsStride), logitsStride, rows, lanes, tile);
+
+                // m = max_j z[., j]
+                Vector512<float> max = tile[0];
+                for (int j = 1; j < width; j++)
+                {
+                    max = Vector512.MaxNative(max, tile[j]);
+                }
+
+                // e_j = e^(z_j - m), s = sum_j e_j, and t = z[., y] - m picked out of the column equal to the label
+                Vector512<float> shiftedLabel = Vector512<float>.Zero;
+                for (int j = 0; j < width; j++)
+                {
+                    Vector512<float> shifted = tile[j] - max;
+                    shiftedLabel = Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(j)).AsSingle(), shifted, shiftedLabel);
+                    tile[j] = FloatExponential.Exp(shifted);
+                }
+
+                Vector512<float> sum = RowSums(tile);
+
+                if (!Vector512.EqualsAll(sum, sum))
                 {
                     for (int r = row; r < row + rows; r++)
                     {
@@ -161,6 +179,15 @@ internal static unsafe class ShortRowTiles
 
                     continue;
                 }
+
+                // g_j = e_j * (scale / s) - scale [j == y]
+                Vector512<float> factor = scaled / sum;
+                for (int j = 0; j < width; j++)
+                {
+                    tile[j] = (tile[j] * factor) - (Vector512.Equals(label, Vector512.Create(j)).AsSingle() & scaled);
+                }
+
+                StoreRows(tile, firstGradient + (row * gradientStride), gradientStride, rows, lanes);
 
                 // the tile's rows only: the lanes past them hold no row
                 total -= (shiftedLabel * scaled) & rowLanes.AsSingle();
@@ -181,88 +208,6 @@ internal static unsafe class ShortRowTiles
 
         return Vector512.Sum(total) + generalPathLoss;
     }
-
-    /// <summary>
-    /// The fused loss of one tile of rows, held in sixteen registers from load to store: the gradient rows
-    /// g_j = e_j (scale / s) - scale [j == y], with the row sums s and the shifted label logits z[., y] - m returned for
-    /// the loss. Returns false, having written nothing, when a row's sum is NaN, for the general path to take the tile.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool LossTile(
-        float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int width, Vector512<float> lanes, Vector512<int> label,
-        Vector512<float> scaled, out Vector512<float> sum, out Vector512<float> shiftedLabel)
-    {
-        // Row r in t_r, then, transposed, column j of all rows in t_j.
-        LoadTile(
-            source, sourceStride, rows, lanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
-            out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8, out Vector512<float> t9,
-            out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15);
-
-        // m = max_j z[., j]
-        Vector512<float> max = ColumnMax(width, t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
-
-        // e_j = e^(z_j - m) for the columns that exist (the others stay 0), and z[., y] - m picked out of column y
-        Vector512<float> picked = Vector512<float>.Zero;
-        t0 = ShiftedExp(t0, max, label, 0, ref picked);
-        if (width > 1) t1 = ShiftedExp(t1, max, label, 1, ref picked);
-        if (width > 2) t2 = ShiftedExp(t2, max, label, 2, ref picked);
-        if (width > 3) t3 = ShiftedExp(t3, max, label, 3, ref picked);
-        if (width > 4) t4 = ShiftedExp(t4, max, label, 4, ref picked);
-        if (width > 5) t5 = ShiftedExp(t5, max, label, 5, ref picked);
-        if (width > 6) t6 = ShiftedExp(t6, max, label, 6, ref picked);
-        if (width > 7) t7 = ShiftedExp(t7, max, label, 7, ref picked);
-        if (width > 8) t8 = ShiftedExp(t8, max, label, 8, ref picked);
-        if (width > 9) t9 = ShiftedExp(t9, max, label, 9, ref picked);
-        if (width > 10) t10 = ShiftedExp(t10, max, label, 10, ref picked);
-        if (width > 11) t11 = ShiftedExp(t11, max, label, 11, ref picked);
-        if (width > 12) t12 = ShiftedExp(t12, max, label, 12, ref picked);
-        if (width > 13) t13 = ShiftedExp(t13, max, label, 13, ref picked);
-        if (width > 14) t14 = ShiftedExp(t14, max, label, 14, ref picked);
-        if (width > 15) t15 = ShiftedExp(t15, max, label, 15, ref picked);
-        shiftedLabel = picked;
-
-        // s = sum_j e_j
-        sum = RowSums(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
-        if (!Vector512.EqualsAll(sum, sum))
-        {
-            return false;
-        }
-
-        // g_j = e_j * (scale / s) - scale [j == y] (the columns past the width are 0 and stay so)
-        Vector512<float> factor = scaled / sum;
-        t0 = LabelGradient(t0, factor, label, 0, scaled);
-        if (width > 1) t1 = LabelGradient(t1, factor, label, 1, scaled);
-        if (width > 2) t2 = LabelGradient(t2, factor, label, 2, scaled);
-        if (width > 3) t3 = LabelGradient(t3, factor, label, 3, scaled);
-        if (width > 4) t4 = LabelGradient(t4, factor, label, 4, scaled);
-        if (width > 5) t5 = LabelGradient(t5, factor, label, 5, scaled);
-        if (width > 6) t6 = LabelGradient(t6, factor, label, 6, scaled);
-        if (width > 7) t7 = LabelGradient(t7, factor, label, 7, scaled);
-        if (width > 8) t8 = LabelGradient(t8, factor, label, 8, scaled);
-        if (width > 9) t9 = LabelGradient(t9, factor, label, 9, scaled);
-        if (width > 10) t10 = LabelGradient(t10, factor, label, 10, scaled);
-        if (width > 11) t11 = LabelGradient(t11, factor, label, 11, scaled);
-        if (width > 12) t12 = LabelGradient(t12, factor, label, 12, scaled);
-        if (width > 13) t13 = LabelGradient(t13, factor, label, 13, scaled);
-        if (width > 14) t14 = LabelGradient(t14, factor, label, 14, scaled);
-        if (width > 15) t15 = LabelGradient(t15, factor, label, 15, scaled);
-        StoreTile(destination, destinationStride, rows, lanes, t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
-        return true;
-    }
-
-    /// <summary>e^(z_j - m) for column j; where the label is j, <paramref name="picked"/> takes z_j - m.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ShiftedExp(Vector512<float> column, Vector512<float> max, Vector512<int> label, int j, ref Vector512<float> picked)
-    {
-        Vector512<float> shifted = column - max;
-        picked = Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(j)).AsSingle(), shifted, picked);
-        return FloatExponential.Exp(shifted);
-    }
-
-    /// <summary>g_j = e_j * factor - scale [j == y] for column j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> LabelGradient(Vector512<float> exponential, Vector512<float> factor, Vector512<int> label, int j, Vector512<float> scaled) =>
-        (exponential * factor) - (Vector512.Equals(label, Vector512.Create(j)).AsSingle() & scaled);
 
     /// <summary>
     /// Row <paramref name="row"/> alone, through <see cref="ShortRowSoftmax.TryLossAndGradient"/> (the same arithmetic as
@@ -286,10 +231,52 @@ internal static unsafe class ShortRowTiles
     }
 
     /// <summary>
-    /// Lane r = sum_j t_j[r] over all 16 columns (those past the width hold 0), added in the order of
+    /// Lane r = sum_j tile[j][r] over all 16 columns (those past the width hold 0), added in the order of
     /// <see cref="ShortRowSoftmax"/>'s in-register reduction of one row (lane i with lane i + 8, then + 4, + 2, + 1), so
     /// that a row's softmax is bitwise the same in a tile and alone.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RowSums(Vector512<float>* tile) =>
+        RowSums(tile[0], tile[1], tile[2], tile[3], tile[4], tile[5], tile[6], tile[7], tile[8], tile[9], tile[10], tile[11], tile[12], tile[13], tile[14], tile[15]);
+
+    /// <summary>
+    /// Loads <paramref name="rows"/> rows (lanes under <paramref name="lanes"/>, zero elsewhere and in the rows past
+    /// them) and transposes them: column j of the rows ends up in tile[j]. Never reads past a row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadColumns(float* first, nint stride, int rows, Vector512<float> lanes, Vector512<float>* tile)
+    {
+        // A full tile, the usual case, loads without a test per row.
+        if (rows == TileRows)
+        {
+            for (int r = 0; r < TileRows; r++)
+            {
+                tile[r] = Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero);
+            }
+        }
+        else
+        {
+            for (int r = 0; r < TileRows; r++)
+            {
+                tile[r] = r < rows ? Avx512F.MaskLoad(first + (r * stride), lanes, Vector512<float>.Zero) : Vector512<float>.Zero;
+            }
+        }
+
+        TileTranspose.InPlace(tile);
+    }
+
+    /// <summary>Transposes the tile back and stores its first <paramref name="rows"/> rows under <paramref name="lanes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows(Vector512<float>* tile, float* first, nint stride, int rows, Vector512<float> lanes)
+    {
+        TileTranspose.InPlace(tile);
+        for (int r = 0; r < rows; r++)
+        {
+            Avx512F.MaskStore(first + (r * stride), lanes, tile[r]);
+        }
+    }
+
+    /// <summary>The same sums of a tile held in sixteen registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> RowSums(
         Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5, Vector512<float> t6, Vector512<float> t7,
