@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace Nn.Span;
 
 /// <summary>
-/// The register-blocked inner kernel: an 8 x (2 vectors) tile of C accumulated in 16 Vector512 registers over a
-/// packed A panel (8 rows) and a packed B panel (2 vectors of columns).
+/// The register-blocked inner kernel: an 8 x (2 vectors) tile of C accumulated in 16 Vector512 registers over an A
+/// panel (8 rows: packed, or A^T read in place) and a packed B panel (2 vectors of columns).
 /// </summary>
 internal static unsafe class GemmMicroKernel
 {
@@ -15,6 +15,16 @@ internal static unsafe class GemmMicroKernel
     /// </summary>
     [SkipLocalsInit]
     public static void Run<T>(int depth, T* a, T* b, T* c, nint rowStride, T beta, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Run(depth, a, GemmBlocking.TileRows, b, c, rowStride, beta, rows, columns);
+
+    /// <summary>
+    /// As <see cref="Run{T}(int, T*, T*, T*, nint, T, int, int)"/>, with step p of the A panel at a + p * aStep: the 8
+    /// elements a[p][0..8) are consecutive, and consecutive steps are <paramref name="aStep"/> elements apart (MR for a
+    /// packed panel, A's row stride for a panel of A^T read in place).
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Run<T>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector512<T>.Count;
@@ -52,7 +62,7 @@ internal static unsafe class GemmMicroKernel
             ai = Vector512.Create(a[7]);
             c70 = VectorMath.FusedMultiplyAdd(ai, b0, c70);
             c71 = VectorMath.FusedMultiplyAdd(ai, b1, c71);
-            a += GemmBlocking.TileRows;
+            a += aStep;
             b += 2 * width;
         }
 

@@ -20,6 +20,14 @@ public sealed unsafe class PackedGemmTests
 
         data.Add(256, 512, 600, 0); // more than one K block and one M block
         data.Add(130, 2100, 9, 1);  // more than one N block
+
+        // A^T read in place (full panels) with a packed last panel, over several M and K blocks: rows of A 134 and 303
+        // elements apart (pitch 3 included).
+        data.Add(131, 33, 600, 1);
+        data.Add(300, 70, 130, 3);
+        // A^T packed because its rows are a multiple of 512 bytes apart (128 and 256 elements, pitch included).
+        data.Add(125, 40, 70, 1);
+        data.Add(253, 50, 600, 3);
         return data;
     }
 
