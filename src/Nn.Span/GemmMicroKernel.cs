@@ -11,17 +11,9 @@ internal static unsafe class GemmMicroKernel
 {
     /// <summary>
     /// C[0..rows, 0..columns] = beta C + sum_p a[p][i] b[p][j] over depth p, for a tile of at most 8 rows and
-    /// 2 vectors of columns. beta = 0 never reads C.
-    /// </summary>
-    [SkipLocalsInit]
-    public static void Run<T>(int depth, T* a, T* b, T* c, nint rowStride, T beta, int rows, int columns)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        Run(depth, a, GemmBlocking.TileRows, b, c, rowStride, beta, rows, columns);
-
-    /// <summary>
-    /// As <see cref="Run{T}(int, T*, T*, T*, nint, T, int, int)"/>, with step p of the A panel at a + p * aStep: the 8
-    /// elements a[p][0..8) are consecutive, and consecutive steps are <paramref name="aStep"/> elements apart (MR for a
-    /// packed panel, A's row stride for a panel of A^T read in place).
+    /// 2 vectors of columns. beta = 0 never reads C. Step p of the A panel is at a + p * aStep: its 8 elements are
+    /// consecutive, and consecutive steps are <paramref name="aStep"/> elements apart (MR for a packed panel, A's row
+    /// stride for a panel of A^T read in place).
     /// </summary>
     [SkipLocalsInit]
     public static void Run<T>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)

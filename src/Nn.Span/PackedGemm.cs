@@ -70,16 +70,10 @@ internal static unsafe class PackedGemm
                             {
                                 T* cTile = cPointer + ((ic + ir) * cStride) + jc + jr;
                                 int rows = Math.Min(mr, mc - ir);
-                                if (ir < unpackedRows)
-                                {
-                                    // A^T panel in place: element (ic + ir + r, pc + p) at A[pc + p, ic + ir + r].
-                                    GemmMicroKernel.Run(kc, aPointer + (pc * aStride) + ic + ir, aStride, bPanel, cTile, cStride, blockBeta, rows, columns);
-                                }
-                                else
-                                {
-                                    GemmMicroKernel.Run(kc, packedA + ((nint)(ir - unpackedRows) * kc), bPanel, cTile, cStride, blockBeta, rows, columns);
-                                }
-
+                                // A^T panel in place: element (ic + ir + r, pc + p) at A[pc + p, ic + ir + r]; else the packed panel.
+                                bool inPlace = ir < unpackedRows;
+                                T* aPanel = inPlace ? aPointer + (pc * aStride) + ic + ir : packedA + ((nint)(ir - unpackedRows) * kc);
+                                GemmMicroKernel.Run(kc, aPanel, inPlace ? aStride : mr, bPanel, cTile, cStride, blockBeta, rows, columns);
                                 if (finish && pc + kc == k)
                                 {
                                     EpilogueKernel.FinishTile((float*)cTile, cStride, rows, columns, epilogue.At(ic + ir, jc + jr));
