@@ -11,6 +11,11 @@ namespace Nn.Span;
 /// where it is (either layout), B row by row with masked loads, and C is written with masked stores, so a tile never
 /// touches memory past the matrices.
 /// </summary>
+/// <remarks>
+/// The tile kernels are compiled fully optimised at once and never inlined: inlined by a caller recompiled with
+/// profile data, they ran two to four times slower (256x32x512 took 75-160 us instead of 38, depending on which
+/// products had run before).
+/// </remarks>
 internal static unsafe class DirectGemm
 {
     private const int TileRows = 8;
@@ -22,12 +27,13 @@ internal static unsafe class DirectGemm
 
     /// <summary>
     /// Whether a product of this shape is better served by the direct form: few columns (one or two vectors), few rows,
-    /// few multiply-adds in all, or a right operand of at most 256 KiB (it then stays in L2 while every 8-row band of
-    /// A passes over it, and packing would cost more than it saves) with enough depth per tile to amortise the tile's
-    /// stores.
+    /// few multiply-adds in all, a shallow product (K &lt;= 16: a packed micro-tile would do at most 16 steps per call,
+    /// and its call and set-up cost more than the steps), or a right operand of at most 256 KiB (it then stays in L2
+    /// while every 8-row band of A passes over it, and packing would cost more than it saves) with enough depth per
+    /// tile to amortise the tile's stores.
     /// </summary>
     public static bool Suits(int m, int n, int k) =>
-        n <= 2 * Lanes || m <= TileRows || (long)m * n * k <= 64L * 64 * 64 || (k >= 32 && (long)k * n <= 64 * 1024);
+        n <= 2 * Lanes || m <= TileRows || k <= 16 || (long)m * n * k <= 64L * 64 * 64 || (k >= 32 && (long)k * n <= 64 * 1024);
 
     /// <summary>
     /// C = op(A) op(B) + beta C for float. When op(B) is transposed it is first copied, K x N row-major, into
@@ -104,7 +110,7 @@ internal static unsafe class DirectGemm
     /// tile but the accumulators (with a short depth, such as the 10 classes of dZ2 W2^T, the set-up of a separate call
     /// per tile cost as much as a third of the multiply-adds).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void FullTiles<TEpilogue>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int blocks, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
@@ -174,7 +180,7 @@ internal static unsafe class DirectGemm
     }
 
     /// <summary>C tile (rows x columns, at most 8 x 32) = beta C + sum_p op(A)[r, p] op(B)[p, :].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Tile<TEpilogue>(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
@@ -378,7 +384,7 @@ internal static unsafe class DirectGemm
     /// starting at row <paramref name="tailRow"/> (16 to 23 are stored, the ones before 16 only computed) run in the
     /// same pass: a band and a short remainder cost one set-up, and 24 chains instead of 16 + 8.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Band<TEpilogue, TRows>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta,
         Vector512<float> mask, Vector512<float> bias, float* sigmoid, nint sigmoidStride, int firstStored, int tailRow)

@@ -94,6 +94,23 @@ public sealed class GemmTests
         Check<float>(40, 10, 200, Transpose.None, Transpose.None, beta: 0f, pitch: 824);
     }
 
+    [Fact]
+    public void Shallow_products_of_large_matrices_match_the_triple_loop()
+    {
+        // K <= 16 runs the direct form at any size: full 8 x 32 tiles in long bands, partial tiles at both edges, and
+        // B^T copied to the scratch panel (K N elements) first.
+        foreach ((int m, int n, int k) in new[] { (256, 512, 10), (300, 700, 7), (97, 1031, 1), (129, 257, 16), (1000, 33, 13) })
+        {
+            for (int transposes = 0; transposes < 4; transposes++)
+            {
+                var transposeA = (Transpose)(transposes & 1);
+                var transposeB = (Transpose)(transposes >> 1);
+                Check<float>(m, n, k, transposeA, transposeB, beta: 0f, pitch: 3);
+                Check<float>(m, n, k, transposeA, transposeB, beta: 0.5f, pitch: 0);
+            }
+        }
+    }
+
     private static void Check<T>(int m, int n, int k, Transpose transposeA, Transpose transposeB, T beta, int pitch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -265,6 +265,8 @@ public sealed class TwoLayerNetworkTests
         Assert.False(DirectGemm.Suits(97, 97, 31));
         Assert.True(DirectGemm.Suits(33, 65, 97));
         Assert.True(DirectGemm.Suits(64, 128, 64)); // digits: X W1
+        Assert.True(DirectGemm.Suits(67, 257, 13)); // dZ2 W2^T: shallow (K = 13), whatever the size
+        Assert.True(DirectGemm.Suits(256, 512, 10)); // mnist: dZ2 W2^T
     }
 
     // ---- against the scalar reference ----
