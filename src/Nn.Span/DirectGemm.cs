@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -43,11 +44,13 @@ internal static unsafe class DirectGemm
         Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, default);
 
     /// <summary>
-    /// C = epilogue(op(A) op(B) + beta C) for float: the epilogue (see <see cref="ProductEpilogue"/>) is applied to
-    /// each row of a tile in registers, before the row is stored; the tile kernel is compiled once per kind of epilogue.
+    /// C = epilogue(op(A) op(B)) for float, or op(A) op(B) + beta C without an epilogue: the epilogue (see
+    /// <see cref="ProductEpilogue"/>) is applied to each row of a tile in registers, before the row is stored; the tile
+    /// kernel is compiled once per kind of epilogue. With an epilogue, beta must be 0.
     /// </summary>
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
+        Debug.Assert(beta == 0f || epilogue.Kind == ProductEpilogue.None, "An epilogue product overwrites C.");
         switch (epilogue.Kind)
         {
             case ProductEpilogue.AddBias:
@@ -60,7 +63,16 @@ internal static unsafe class DirectGemm
                 Multiply<SigmoidSlopeEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
                 break;
             default:
-                Multiply<NoEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                // beta C is read only by the plain product's own epilogue type, so that a beta of 0 costs no test per row.
+                if (beta != 0f)
+                {
+                    Multiply<ScaledCEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                }
+                else
+                {
+                    Multiply<NoEpilogue>(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, epilogue);
+                }
+
                 break;
         }
     }
@@ -168,30 +180,14 @@ internal static unsafe class DirectGemm
             Vector512<float> biasRight = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column + Lanes) : zero;
             float* cBlock = c + column;
             float* sigmoidBlock = sigmoid + column;
-            if (beta == 0f)
-            {
-                StoreFull<TEpilogue>(cBlock, c00, c01, biasLeft, biasRight, sigmoidBlock);
-                StoreFull<TEpilogue>(cBlock + cStride, c10, c11, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
-                StoreFull<TEpilogue>(cBlock + (2 * cStride), c20, c21, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (3 * cStride), c30, c31, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (4 * cStride), c40, c41, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
-            }
-            else
-            {
-                // C = acc + beta C
-                Vector512<float> scale = Vector512.Create(beta);
-                StoreFull<TEpilogue>(cBlock, Scaled(cBlock, scale, c00), Scaled(cBlock + Lanes, scale, c01), biasLeft, biasRight, sigmoidBlock);
-                StoreFull<TEpilogue>(cBlock + cStride, Scaled(cBlock + cStride, scale, c10), Scaled(cBlock + cStride + Lanes, scale, c11), biasLeft, biasRight, sigmoidBlock + sigmoidStride);
-                StoreFull<TEpilogue>(cBlock + (2 * cStride), Scaled(cBlock + (2 * cStride), scale, c20), Scaled(cBlock + (2 * cStride) + Lanes, scale, c21), biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (3 * cStride), Scaled(cBlock + (3 * cStride), scale, c30), Scaled(cBlock + (3 * cStride) + Lanes, scale, c31), biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (4 * cStride), Scaled(cBlock + (4 * cStride), scale, c40), Scaled(cBlock + (4 * cStride) + Lanes, scale, c41), biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (5 * cStride), Scaled(cBlock + (5 * cStride), scale, c50), Scaled(cBlock + (5 * cStride) + Lanes, scale, c51), biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (6 * cStride), Scaled(cBlock + (6 * cStride), scale, c60), Scaled(cBlock + (6 * cStride) + Lanes, scale, c61), biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
-                StoreFull<TEpilogue>(cBlock + (7 * cStride), Scaled(cBlock + (7 * cStride), scale, c70), Scaled(cBlock + (7 * cStride) + Lanes, scale, c71), biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
-            }
+            StoreFull<TEpilogue>(cBlock, c00, c01, beta, biasLeft, biasRight, sigmoidBlock);
+            StoreFull<TEpilogue>(cBlock + cStride, c10, c11, beta, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
+            StoreFull<TEpilogue>(cBlock + (2 * cStride), c20, c21, beta, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (3 * cStride), c30, c31, beta, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (4 * cStride), c40, c41, beta, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
+            StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
         }
     }
 
@@ -545,7 +541,7 @@ internal static unsafe class DirectGemm
         Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
         where TEpilogue : struct, ITileEpilogue
     {
-        if (beta != 0f)
+        if (TEpilogue.ReadsC)
         {
             Vector512<float> scale = Vector512.Create(beta);
             left = Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(c, leftMask, Vector512<float>.Zero), scale, left);
@@ -567,18 +563,20 @@ internal static unsafe class DirectGemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreFull<TEpilogue>(
-        float* c, Vector512<float> left, Vector512<float> right, Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
+        float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
         where TEpilogue : struct, ITileEpilogue
     {
+        if (TEpilogue.ReadsC)
+        {
+            Vector512<float> scale = Vector512.Create(beta);
+            left = Vector512.FusedMultiplyAdd(Vector512.Load(c), scale, left);
+            right = Vector512.FusedMultiplyAdd(Vector512.Load(c + Lanes), scale, right);
+        }
+
         Vector512<float> all = Vector512<float>.AllBitsSet;
         Vector512.Store(TEpilogue.Apply(left, biasLeft, sigmoidRow, all), c);
         Vector512.Store(TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, all), c + Lanes);
     }
-
-    /// <summary>acc + beta C for one vector of C.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Scaled(float* c, Vector512<float> beta, Vector512<float> accumulator) =>
-        Vector512.FusedMultiplyAdd(Vector512.Load(c), beta, accumulator);
 
     /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -114,6 +114,9 @@ internal unsafe interface ITileEpilogue
     /// <summary>Whether <see cref="Apply"/> reads the bias.</summary>
     static abstract bool ReadsBias { get; }
 
+    /// <summary>Whether the store adds beta times C's previous contents to the accumulator (beta != 0) first.</summary>
+    static abstract bool ReadsC { get; }
+
     static abstract Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask);
 }
 
@@ -121,6 +124,19 @@ internal unsafe interface ITileEpilogue
 internal readonly unsafe struct NoEpilogue : ITileEpilogue
 {
     public static bool ReadsBias => false;
+
+    public static bool ReadsC => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator;
+}
+
+/// <summary>c = acc + beta c: the plain product with beta != 0.</summary>
+internal readonly unsafe struct ScaledCEpilogue : ITileEpilogue
+{
+    public static bool ReadsBias => false;
+
+    public static bool ReadsC => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator;
@@ -131,6 +147,8 @@ internal readonly unsafe struct AddBiasEpilogue : ITileEpilogue
 {
     public static bool ReadsBias => true;
 
+    public static bool ReadsC => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator + bias;
 }
@@ -139,6 +157,8 @@ internal readonly unsafe struct AddBiasEpilogue : ITileEpilogue
 internal readonly unsafe struct BiasSigmoidEpilogue : ITileEpilogue
 {
     public static bool ReadsBias => true;
+
+    public static bool ReadsC => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) =>
@@ -149,6 +169,8 @@ internal readonly unsafe struct BiasSigmoidEpilogue : ITileEpilogue
 internal readonly unsafe struct SigmoidSlopeEpilogue : ITileEpilogue
 {
     public static bool ReadsBias => false;
+
+    public static bool ReadsC => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask)
