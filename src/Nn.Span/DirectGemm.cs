@@ -322,8 +322,8 @@ internal static unsafe class DirectGemm
 
     /// <summary>
     /// C for at most 16 columns (one vector per row) and at least 16 rows, in bands of 16 rows. The mask and the
-    /// epilogue's bias are set up once for all bands. A remainder of at most 8 rows runs in one pass with the last band
-    /// (24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before are computed
+    /// epilogue's bias are set up once for all bands. A remainder of at most 4 (or 8) rows runs in one pass with the last
+    /// band (20 or 24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before are computed
     /// again but not stored.
     /// </summary>
     private static void NarrowBands<TEpilogue>(
@@ -344,7 +344,14 @@ internal static unsafe class DirectGemm
                 depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0, 0);
         }
 
-        if (remainder is > 0 and <= TileRows)
+        if (remainder is > 0 and <= TileRows / 2)
+        {
+            // The last band and the remainder in one pass of 20 rows: the band, and the 4 rows ending at row M.
+            Band<TEpilogue, TwentyRows>(
+                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
+                BandRows + remainder - (TileRows / 2));
+        }
+        else if (remainder is > 0 and <= TileRows)
         {
             // The last band and the remainder in one pass of 24 rows: the band, and the 8 rows ending at row M.
             Band<TEpilogue, TwentyFourRows>(
@@ -362,6 +369,9 @@ internal static unsafe class DirectGemm
 
     /// <summary>A band of sixteen rows.</summary>
     private struct SixteenRows;
+
+    /// <summary>A band of sixteen rows and a tail of four more.</summary>
+    private struct TwentyRows;
 
     /// <summary>A band of sixteen rows and a tail of eight more.</summary>
     private struct TwentyFourRows;
@@ -392,9 +402,10 @@ internal static unsafe class DirectGemm
     /// <summary>
     /// Sixteen rows of C (one vector each, through <paramref name="mask"/>): sixteen independent chains of multiply-adds
     /// per step, enough to keep both FMA pipes busy at any depth. Rows before <paramref name="firstStored"/> are
-    /// computed but not stored. With <typeparamref name="TRows"/> = <see cref="TwentyFourRows"/>, eight more rows
-    /// starting at row <paramref name="tailRow"/> (16 to 23 are stored, the ones before 16 only computed) run in the
-    /// same pass: a band and a short remainder cost one set-up, and 24 chains instead of 16 + 8.
+    /// computed but not stored. With <typeparamref name="TRows"/> = <see cref="TwentyFourRows"/> (or
+    /// <see cref="TwentyRows"/>), eight (or four) more rows starting at row <paramref name="tailRow"/> (those from 16 on
+    /// are stored, the ones before 16 only computed) run in the same pass: a band and a short remainder cost one set-up,
+    /// and 24 chains instead of 16 + 8.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Band<TEpilogue, TRows>(
@@ -403,7 +414,8 @@ internal static unsafe class DirectGemm
         where TEpilogue : struct, ITileEpilogue
         where TRows : struct
     {
-        bool tail = typeof(TRows) == typeof(TwentyFourRows);
+        bool longTail = typeof(TRows) == typeof(TwentyFourRows);
+        bool tail = longTail || typeof(TRows) == typeof(TwentyRows);
         Vector512<float> zero = Vector512<float>.Zero;
         Vector512<float> c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
         Vector512<float> c8 = zero, c9 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero, c14 = zero, c15 = zero;
@@ -450,11 +462,15 @@ internal static unsafe class DirectGemm
                 t1 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[s1]), bp, t1);
                 t2 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[2 * s1]), bp, t2);
                 t3 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[s3]), bp, t3);
+                tail0 += depthStep;
+            }
+
+            if (longTail)
+            {
                 t4 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[0]), bp, t4);
                 t5 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[s1]), bp, t5);
                 t6 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[2 * s1]), bp, t6);
                 t7 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[s3]), bp, t7);
-                tail0 += depthStep;
                 tail4 += depthStep;
             }
 
@@ -486,7 +502,14 @@ internal static unsafe class DirectGemm
             if (firstTailStored <= 0) Store<TEpilogue>(cTail, t0, zero, beta, mask, zero, false, bias, zero, sigmoidTail);
             if (firstTailStored <= 1) Store<TEpilogue>(cTail + cStride, t1, zero, beta, mask, zero, false, bias, zero, sigmoidTail + sigmoidStride);
             if (firstTailStored <= 2) Store<TEpilogue>(cTail + (2 * cStride), t2, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (2 * sigmoidStride));
-            if (firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), t3, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride));
+            if (!longTail || firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), t3, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride));
+        }
+
+        if (longTail)
+        {
+            float* cTail = c + (tailRow * cStride);
+            float* sigmoidTail = sigmoid + (tailRow * sigmoidStride);
+            int firstTailStored = BandRows - tailRow;
             if (firstTailStored <= 4) Store<TEpilogue>(cTail + (4 * cStride), t4, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (4 * sigmoidStride));
             if (firstTailStored <= 5) Store<TEpilogue>(cTail + (5 * cStride), t5, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (5 * sigmoidStride));
             if (firstTailStored <= 6) Store<TEpilogue>(cTail + (6 * cStride), t6, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (6 * sigmoidStride));
