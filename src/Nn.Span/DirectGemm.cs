@@ -574,10 +574,10 @@ internal static unsafe class DirectGemm
             }
         }
 
-        Avx512F.MaskStore(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
+        PageSafeStore.Store(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
         if (hasRight)
         {
-            Avx512F.MaskStore(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
+            PageSafeStore.Store(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));
         }
     }
 
