@@ -40,6 +40,12 @@ internal static unsafe class TileTranspose
                 int blockColumns = Math.Min(Size, columns - column);
                 Vector512<float> columnLanes = Lanes(blockColumns);
                 float* block = source + (row * sourceStride) + column;
+                if (blockRows == Size)
+                {
+                    FullBlock(block, sourceStride, columnLanes, blockColumns, destination + (column * destinationStride) + row, destinationStride);
+                    continue;
+                }
+
                 for (int r = 0; r < Size; r++)
                 {
                     tile[r] = r < blockRows ? Avx512F.MaskLoad(block + (r * sourceStride), columnLanes, Vector512<float>.Zero) : Vector512<float>.Zero;
@@ -55,6 +61,49 @@ internal static unsafe class TileTranspose
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// target[q, 0..15] = block[0..15, q] for q &lt; <paramref name="columns"/>: sixteen full rows of at most 16 columns,
+    /// transposed in registers, each column stored as one full row of the target.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FullBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* target, nint targetStride)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<float> t0 = Avx512F.MaskLoad(block, columnLanes, zero);
+        Vector512<float> t1 = Avx512F.MaskLoad(block + sourceStride, columnLanes, zero);
+        Vector512<float> t2 = Avx512F.MaskLoad(block + (2 * sourceStride), columnLanes, zero);
+        Vector512<float> t3 = Avx512F.MaskLoad(block + (3 * sourceStride), columnLanes, zero);
+        Vector512<float> t4 = Avx512F.MaskLoad(block + (4 * sourceStride), columnLanes, zero);
+        Vector512<float> t5 = Avx512F.MaskLoad(block + (5 * sourceStride), columnLanes, zero);
+        Vector512<float> t6 = Avx512F.MaskLoad(block + (6 * sourceStride), columnLanes, zero);
+        Vector512<float> t7 = Avx512F.MaskLoad(block + (7 * sourceStride), columnLanes, zero);
+        Vector512<float> t8 = Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero);
+        Vector512<float> t9 = Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero);
+        Vector512<float> t10 = Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero);
+        Vector512<float> t11 = Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero);
+        Vector512<float> t12 = Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero);
+        Vector512<float> t13 = Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero);
+        Vector512<float> t14 = Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero);
+        Vector512<float> t15 = Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero);
+        InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
+        t0.Store(target);
+        if (columns > 1) t1.Store(target + targetStride);
+        if (columns > 2) t2.Store(target + (2 * targetStride));
+        if (columns > 3) t3.Store(target + (3 * targetStride));
+        if (columns > 4) t4.Store(target + (4 * targetStride));
+        if (columns > 5) t5.Store(target + (5 * targetStride));
+        if (columns > 6) t6.Store(target + (6 * targetStride));
+        if (columns > 7) t7.Store(target + (7 * targetStride));
+        if (columns > 8) t8.Store(target + (8 * targetStride));
+        if (columns > 9) t9.Store(target + (9 * targetStride));
+        if (columns > 10) t10.Store(target + (10 * targetStride));
+        if (columns > 11) t11.Store(target + (11 * targetStride));
+        if (columns > 12) t12.Store(target + (12 * targetStride));
+        if (columns > 13) t13.Store(target + (13 * targetStride));
+        if (columns > 14) t14.Store(target + (14 * targetStride));
+        if (columns > 15) t15.Store(target + (15 * targetStride));
     }
 
     /// <summary>
