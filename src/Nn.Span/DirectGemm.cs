@@ -323,8 +323,8 @@ internal static unsafe class DirectGemm
     /// <summary>
     /// C for at most 16 columns (one vector per row) and at least 16 rows, in bands of 16 rows. The mask and the
     /// epilogue's bias are set up once for all bands. A remainder of at most 4 (or 8) rows runs in one pass with the last
-    /// band (20 or 24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before are computed
-    /// again but not stored.
+    /// band (20 or 24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before
+    /// are computed again but not stored.
     /// </summary>
     private static void NarrowBands<TEpilogue>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m, int n,
