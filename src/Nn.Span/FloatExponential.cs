@@ -90,6 +90,33 @@ internal static class FloatExponential
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
     }
 
+    /// <summary>
+    /// e^x lane by lane for x &lt;= 0 or NaN, such as logits less their row's maximum: bitwise the result of
+    /// <see cref="Exp(Vector512{float})"/> for those inputs, three instructions shorter. With no input above 0 there is
+    /// nothing to clamp from above, and a NaN lane survives the lower clamp because the maximum instruction returns its
+    /// second operand when either is NaN; the rounding, the polynomial and the scale then carry it through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpOfNonPositive(Vector512<float> x)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return Exp(x);
+        }
+
+        Vector512<float> clamped = Avx512F.Max(Vector512.Create(Lowest), x);
+        Vector512<float> k = Vector512.Round(clamped * Vector512.Create(Log2OfE));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2High), clamped);
+        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Low), r);
+        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(C7), r, Vector512.Create(C6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C2));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        return Avx512F.Scale(p, k);
+    }
+
     /// <summary>e^x lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)

@@ -79,22 +79,22 @@ internal static unsafe class ShortRowTiles
         Vector512<float> max = ColumnMax(width, t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
 
         // e_j = e^(z_j - m) for the columns that exist (the others stay 0); s = sum_j e_j
-        t0 = FloatExponential.Exp(t0 - max);
-        if (width > 1) t1 = FloatExponential.Exp(t1 - max);
-        if (width > 2) t2 = FloatExponential.Exp(t2 - max);
-        if (width > 3) t3 = FloatExponential.Exp(t3 - max);
-        if (width > 4) t4 = FloatExponential.Exp(t4 - max);
-        if (width > 5) t5 = FloatExponential.Exp(t5 - max);
-        if (width > 6) t6 = FloatExponential.Exp(t6 - max);
-        if (width > 7) t7 = FloatExponential.Exp(t7 - max);
-        if (width > 8) t8 = FloatExponential.Exp(t8 - max);
-        if (width > 9) t9 = FloatExponential.Exp(t9 - max);
-        if (width > 10) t10 = FloatExponential.Exp(t10 - max);
-        if (width > 11) t11 = FloatExponential.Exp(t11 - max);
-        if (width > 12) t12 = FloatExponential.Exp(t12 - max);
-        if (width > 13) t13 = FloatExponential.Exp(t13 - max);
-        if (width > 14) t14 = FloatExponential.Exp(t14 - max);
-        if (width > 15) t15 = FloatExponential.Exp(t15 - max);
+        t0 = FloatExponential.ExpOfNonPositive(t0 - max);
+        if (width > 1) t1 = FloatExponential.ExpOfNonPositive(t1 - max);
+        if (width > 2) t2 = FloatExponential.ExpOfNonPositive(t2 - max);
+        if (width > 3) t3 = FloatExponential.ExpOfNonPositive(t3 - max);
+        if (width > 4) t4 = FloatExponential.ExpOfNonPositive(t4 - max);
+        if (width > 5) t5 = FloatExponential.ExpOfNonPositive(t5 - max);
+        if (width > 6) t6 = FloatExponential.ExpOfNonPositive(t6 - max);
+        if (width > 7) t7 = FloatExponential.ExpOfNonPositive(t7 - max);
+        if (width > 8) t8 = FloatExponential.ExpOfNonPositive(t8 - max);
+        if (width > 9) t9 = FloatExponential.ExpOfNonPositive(t9 - max);
+        if (width > 10) t10 = FloatExponential.ExpOfNonPositive(t10 - max);
+        if (width > 11) t11 = FloatExponential.ExpOfNonPositive(t11 - max);
+        if (width > 12) t12 = FloatExponential.ExpOfNonPositive(t12 - max);
+        if (width > 13) t13 = FloatExponential.ExpOfNonPositive(t13 - max);
+        if (width > 14) t14 = FloatExponential.ExpOfNonPositive(t14 - max);
+        if (width > 15) t15 = FloatExponential.ExpOfNonPositive(t15 - max);
         Vector512<float> sum = RowSums(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15);
         if (!Vector512.EqualsAll(sum, sum))
         {
@@ -165,7 +165,7 @@ internal static unsafe class ShortRowTiles
                 {
                     Vector512<float> shifted = tile[j] - max;
                     shiftedLabel = Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(j)).AsSingle(), shifted, shiftedLabel);
-                    tile[j] = FloatExponential.Exp(shifted);
+                    tile[j] = FloatExponential.ExpOfNonPositive(shifted);
                 }
 
                 Vector512<float> sum = RowSums(tile);

@@ -97,6 +97,33 @@ public sealed class ExponentialAccuracyTests
         }
     }
 
+    [Fact]
+    public void Float_exp_of_non_positive_inputs_is_bitwise_the_general_exp_and_keeps_nan()
+    {
+        // The softmax's shortened exponential: every non-positive input of the sweep (zero, subnormal and underflowing
+        // results, the clamp at -104 and -Inf included) gives exactly the general result; NaN stays NaN.
+        float[] inputs = [.. Sweep().Where(x => x <= 0f), -0f, -103.97f, -104f, -104.5f, -1e30f, float.NegativeInfinity, -float.Epsilon];
+        for (int i = 0; i < inputs.Length; i += Vector512<float>.Count)
+        {
+            var lanes = new float[Vector512<float>.Count];
+            inputs.AsSpan(i, Math.Min(lanes.Length, inputs.Length - i)).CopyTo(lanes);
+            Vector512<float> x = Vector512.Create(lanes);
+            Vector512<float> shortened = FloatExponential.ExpOfNonPositive(x);
+            Vector512<float> general = FloatExponential.Exp(x);
+            for (int lane = 0; lane < lanes.Length; lane++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(general[lane]) == BitConverter.SingleToInt32Bits(shortened[lane]),
+                    $"x = {lanes[lane]:R}: {shortened[lane]:R}, expected {general[lane]:R}");
+            }
+        }
+
+        Vector512<float> withNaN = Vector512.Create(-1f).WithElement(3, float.NaN).WithElement(15, -float.NaN);
+        Vector512<float> result = FloatExponential.ExpOfNonPositive(withNaN);
+        Assert.True(float.IsNaN(result[3]) && float.IsNaN(result[15]), $"NaN lanes gave {result[3]} and {result[15]}");
+        Assert.Equal(FloatExponential.Exp(-1f), result[0]);
+    }
+
     [Theory]
     [InlineData(float.NaN, float.NaN)]
     [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
