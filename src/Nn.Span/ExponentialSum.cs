@@ -14,7 +14,10 @@ internal static class ExponentialSum
     // Without a destination, double exponentials go through a small stack buffer so that the input survives.
     private const int Chunk = 256;
 
-    /// <summary>destination[i] = e^(x[i] - shift); returns sum_i destination[i]. destination may be x itself.</summary>
+    /// <summary>
+    /// destination[i] = e^(x[i] - shift); returns sum_i destination[i]. destination may be x itself. shift is the
+    /// maximum of x (or NaN), so that every x[i] - shift is at most 0 or NaN.
+    /// </summary>
     public static T WriteAndSum<T>(ReadOnlySpan<T> x, T shift, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -31,7 +34,7 @@ internal static class ExponentialSum
         return TensorPrimitives.Sum<T>(destination);
     }
 
-    /// <summary>sum_i e^(x[i] - shift), leaving x as it is.</summary>
+    /// <summary>sum_i e^(x[i] - shift), leaving x as it is; shift is the maximum of x, as for <see cref="WriteAndSum{T}"/>.</summary>
     public static T Sum<T>(ReadOnlySpan<T> x, T shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -66,13 +69,13 @@ internal static class ExponentialSum
             Vector512<float> s = Vector512.Create(shift);
 
             // The final (overlapping) vector is read before anything is stored, so in-place calls stay correct.
-            Vector512<float> tail = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
+            Vector512<float> tail = FloatExponential.ExpOfNonPositive(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
             Vector512<float> sum = Vector512<float>.Zero;
             int i = 0;
             for (; i < last; i += count)
             {
                 // d_i = e^(x_i - shift); sum += d_i
-                Vector512<float> e = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
+                Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
                 e.StoreUnsafe(ref dRef, (nuint)i);
                 sum += e;
             }
@@ -91,7 +94,7 @@ internal static class ExponentialSum
             Span<float> padded = stackalloc float[Vector512<float>.Count];
             padded.Fill(float.NegativeInfinity);
             x.CopyTo(padded);
-            Vector512<float> e = FloatExponential.Exp(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift));
+            Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift));
             e.CopyTo(padded);
             padded[..length].CopyTo(destination);
             return Vector512.Sum(e);
@@ -121,10 +124,10 @@ internal static class ExponentialSum
             int i = 0;
             for (; i < last; i += count)
             {
-                sum += FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
+                sum += FloatExponential.ExpOfNonPositive(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
             }
 
-            Vector512<float> tail = FloatExponential.Exp(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
+            Vector512<float> tail = FloatExponential.ExpOfNonPositive(Vector512.LoadUnsafe(ref xRef, (nuint)last) - s);
             Vector512<int> lane = Vector512<int>.Indices + Vector512.Create(last);
             Vector512<float> fresh = Vector512.GreaterThanOrEqual(lane, Vector512.Create(i)).AsSingle();
             return Vector512.Sum(sum + (tail & fresh));
