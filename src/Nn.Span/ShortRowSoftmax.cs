@@ -29,7 +29,7 @@ internal static unsafe class ShortRowSoftmax
         }
 
         // y = e^(z - max) * (1 / sum)
-        Vector512<float> e = FloatExponential.Exp(logits - max);
+        Vector512<float> e = FloatExponential.ExpOfNonPositive(logits - max);
         Store(e * (Vector512<float>.One / BroadcastSum(e)), destination, mask);
         return true;
     }
@@ -52,7 +52,7 @@ internal static unsafe class ShortRowSoftmax
         // The label's lane, moved to lane 0 by a permute rather than read back from memory.
         Vector512<float> shifted = logits - max;
         shiftedLabel = Avx512F.PermuteVar16x32(shifted, Vector512.Create(label)).ToScalar();
-        Vector512<float> e = FloatExponential.Exp(shifted);
+        Vector512<float> e = FloatExponential.ExpOfNonPositive(shifted);
         Vector512<float> sum = BroadcastSum(e);
 
         // g = e * (scale / sum) - scale [lane == label]
