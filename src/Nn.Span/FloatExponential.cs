@@ -67,14 +67,7 @@ internal static class FloatExponential
     {
         Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(Lowest)), Vector512.Create(Highest));
         Vector512<float> k = Vector512.Round(clamped * Vector512.Create(Log2OfE));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2High), clamped);
-        r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Low), r);
-        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(C7), r, Vector512.Create(C6));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C2));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        Vector512<float> p = ReducedExp(clamped, k);
         if (Avx512F.IsSupported)
         {
             // p 2^k in one instruction, rounded once: the same result as the two exact halves below (the first
@@ -106,15 +99,25 @@ internal static class FloatExponential
 
         Vector512<float> clamped = Avx512F.Max(Vector512.Create(Lowest), x);
         Vector512<float> k = Vector512.Round(clamped * Vector512.Create(Log2OfE));
-        Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2High), clamped);
+        Vector512<float> p = ReducedExp(clamped, k);
+        return Avx512F.Scale(p, k);
+    }
+
+    /// <summary>
+    /// e^r for r = x - k ln2 (|r| &lt;= ln2 / 2), where k = round(x log2 e): the reduction and the polynomial shared by
+    /// both Vector512 exponentials, which differ only in their clamps and their NaN handling.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ReducedExp(Vector512<float> x, Vector512<float> k)
+    {
+        Vector512<float> r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2High), x);
         r = Vector512.FusedMultiplyAdd(k, Vector512.Create(-Ln2Low), r);
         Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(C7), r, Vector512.Create(C6));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C5));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C4));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C3));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(C2));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
-        return Avx512F.Scale(p, k);
+        return Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
     }
 
     /// <summary>e^x lane by lane.</summary>
