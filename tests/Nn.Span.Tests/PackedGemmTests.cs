@@ -35,11 +35,30 @@ public sealed unsafe class PackedGemmTests
     [MemberData(nameof(Shapes))]
     public void Packed_product_matches_double_reference_for_every_transpose(int m, int n, int k, int transposes)
     {
-        Check<float>(m, n, k, (transposes & 1) != 0, (transposes & 2) != 0, beta: 0f, seed: m * 31 + n);
-        Check<double>(m, n, k, (transposes & 1) != 0, (transposes & 2) != 0, beta: 0.5, seed: m + n * 17);
+        bool transposeA = (transposes & 1) != 0;
+        bool transposeB = (transposes & 2) != 0;
+
+        // With A^T, both ways of reading its panels (in place, as chosen on AMD, and packed, as on Intel) whatever the
+        // processor running the test.
+        foreach (bool inPlace in transposeA ? [false, true] : new[] { PackedGemm.ReadsTransposedPanelsInPlace })
+        {
+            Check<float>(m, n, k, transposeA, transposeB, beta: 0f, seed: m * 31 + n, inPlace);
+            Check<double>(m, n, k, transposeA, transposeB, beta: 0.5, seed: m + n * 17, inPlace);
+        }
     }
 
-    private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed)
+    [Fact]
+    public void The_processor_vendor_matches_the_one_the_system_reports()
+    {
+        const string cpuInfo = "/proc/cpuinfo";
+        Assert.SkipUnless(File.Exists(cpuInfo) && System.Runtime.Intrinsics.X86.X86Base.IsSupported, "Needs /proc/cpuinfo on x86.");
+        string? vendorLine = File.ReadLines(cpuInfo).FirstOrDefault(line => line.StartsWith("vendor_id", StringComparison.Ordinal));
+        Assert.SkipWhen(vendorLine is null, "/proc/cpuinfo names no vendor.");
+        Assert.Equal(vendorLine.EndsWith("AuthenticAMD", StringComparison.Ordinal), ProcessorVendor.IsAmd);
+        Assert.Equal(ProcessorVendor.IsAmd, PackedGemm.ReadsTransposedPanelsInPlace);
+    }
+
+    private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed, bool transposedPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(seed);
@@ -59,7 +78,8 @@ public sealed unsafe class PackedGemmTests
         var packing = new AlignedBuffer<T>(GemmBlocking.PackingLength<T>(k, n));
         fixed (T* panels = packing.Span)
         {
-            PackedGemm.Multiply(aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels);
+            PackedGemm.Multiply(
+                aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels, default, transposedPanelsInPlace);
         }
 
         double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
