@@ -51,6 +51,12 @@ internal static unsafe class DirectGemm
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
         Debug.Assert(beta == 0f || epilogue.Kind == ProductEpilogue.None, "An epilogue product overwrites C.");
+        if (epilogue.Kind == ProductEpilogue.None && TransposedNarrowGemm.Suits(opA, m, n))
+        {
+            TransposedNarrowGemm.Multiply(a, aStride, b, bStride, opB, c, cStride, m, n, k, beta);
+            return;
+        }
+
         switch (epilogue.Kind)
         {
             case ProductEpilogue.AddBias:

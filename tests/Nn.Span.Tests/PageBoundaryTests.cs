@@ -251,6 +251,11 @@ public sealed unsafe class PageBoundaryTests : IDisposable
         data.Add(97, 131, 300);
         data.Add(256, 10, 512);
         data.Add(256, 512, 10);
+
+        // A^T with a narrow C (the column-wise kernel): a block and a row, a block and a tile, the mnist dW2 product.
+        data.Add(33, 12, 7);
+        data.Add(49, 10, 20);
+        data.Add(512, 10, 256);
         return data;
     }
 
