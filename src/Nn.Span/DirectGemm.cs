@@ -57,6 +57,12 @@ internal static unsafe class DirectGemm
             return;
         }
 
+        if (epilogue.Kind is ProductEpilogue.None or ProductEpilogue.AddBias && DeepNarrowGemm.Suits(opA, n, k))
+        {
+            DeepNarrowGemm.Multiply(a, aStride, b, bStride, opB, c, cStride, m, n, k, beta, epilogue.Kind == ProductEpilogue.AddBias ? epilogue.Bias : null);
+            return;
+        }
+
         switch (epilogue.Kind)
         {
             case ProductEpilogue.AddBias:

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static Nn.Span.ColumnCounts;
 
 namespace Nn.Span;
 
@@ -159,34 +160,4 @@ internal static unsafe class TransposedNarrowGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Mask(int count) =>
         Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
-
-    /// <summary>A column count known when the kernel is compiled.</summary>
-    private interface IColumnCount
-    {
-        static abstract int Value { get; }
-    }
-
-    private struct One : IColumnCount { public static int Value => 1; }
-
-    private struct Two : IColumnCount { public static int Value => 2; }
-
-    private struct Three : IColumnCount { public static int Value => 3; }
-
-    private struct Four : IColumnCount { public static int Value => 4; }
-
-    private struct Five : IColumnCount { public static int Value => 5; }
-
-    private struct Six : IColumnCount { public static int Value => 6; }
-
-    private struct Seven : IColumnCount { public static int Value => 7; }
-
-    private struct Eight : IColumnCount { public static int Value => 8; }
-
-    private struct Nine : IColumnCount { public static int Value => 9; }
-
-    private struct Ten : IColumnCount { public static int Value => 10; }
-
-    private struct Eleven : IColumnCount { public static int Value => 11; }
-
-    private struct Twelve : IColumnCount { public static int Value => 12; }
 }

@@ -308,6 +308,9 @@ public sealed class MatrixProductTests
     [InlineData(50, 16, 7)]
     [InlineData(65, 65, 65)]
     [InlineData(70, 80, 90)]
+    [InlineData(33, 10, 300)] // deep and narrow: dot products over chunks of op(B)'s columns
+    [InlineData(5, 12, 513)]
+    [InlineData(2, 1, 256)]
     public void Product_epilogues_match_the_product_followed_by_the_element_wise_step(int m, int n, int k)
     {
         foreach (ProductEpilogue epilogue in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })

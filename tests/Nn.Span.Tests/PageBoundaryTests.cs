@@ -256,6 +256,10 @@ public sealed unsafe class PageBoundaryTests : IDisposable
         data.Add(33, 12, 7);
         data.Add(49, 10, 20);
         data.Add(512, 10, 256);
+
+        // A with a narrow C and a deep product (dot products): chunk and vector tails, an odd last row.
+        data.Add(33, 10, 300);
+        data.Add(5, 12, 529);
         return data;
     }
 

@@ -1,0 +1,189 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace Nn.Span.Tests;
+
+/// <summary>
+/// The dot-product kernel for a narrow C (at most 12 columns) and a deep product (K &gt;= 256), called directly and
+/// through <see cref="Gemm"/>, against a triple loop accumulated in double. Tolerance as for the other products: an entry
+/// is a sum of K products, whose float rounding error is bounded by about K eps sum |a_ip b_pj| (eps = 2^-24; the
+/// order of the additions does not change the bound); the tests allow 2 (K + 2) eps times that magnitude (plus |beta C|
+/// or |bias|).
+/// </summary>
+public sealed unsafe class DeepNarrowGemmTests
+{
+    private const int Pitch = 3;
+    private const int Guard = 40;
+
+    public static TheoryData<int, int> Shapes()
+    {
+        // Rows: one (an unpaired row), a pair, a pair and a row, and longer odd heights; every column count 1..12.
+        var data = new TheoryData<int, int>();
+        foreach (int m in new[] { 1, 2, 3, 7, 16, 33 })
+        {
+            for (int n = 1; n <= DeepNarrowGemm.MaxColumns; n++)
+            {
+                data.Add(m, n);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void The_kernel_matches_the_double_triple_loop(int m, int n)
+    {
+        Assert.SkipUnless(Avx512F.IsSupported, "The kernel needs AVX-512.");
+        // Depths: the least, whole vectors, a vector tail, one chunk, a chunk and a depth, two chunks and a vector tail.
+        foreach (int k in new[] { 256, 271, 512, 513, 1031 })
+        {
+            Assert.True(DeepNarrowGemm.Suits(Operand.AsIs, n, k));
+            foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
+            {
+                Check(m, n, k, opB, 0f, withBias: false, throughGemm: false);
+                Check(m, n, k, opB, 0.5f, withBias: false, throughGemm: false);
+                Check(m, n, k, opB, 0f, withBias: true, throughGemm: false);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(256, 10, 512)] // mnist: z = h W2
+    [InlineData(33, 12, 300)]
+    [InlineData(7, 1, 1000)]
+    public void The_public_product_matches_the_double_triple_loop(int m, int n, int k)
+    {
+        // Takes the kernel with AVX-512 and the other paths in the fallback configurations.
+        foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
+        {
+            Check(m, n, k, opB, 0f, withBias: false, throughGemm: true);
+            Check(m, n, k, opB, -1.5f, withBias: false, throughGemm: true);
+        }
+    }
+
+    [Fact]
+    public void The_form_takes_only_A_as_stored_with_at_most_12_columns_and_a_depth_of_at_least_256()
+    {
+        bool avx512 = Avx512F.IsSupported;
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 10, 512));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 12, 256));
+        Assert.False(DeepNarrowGemm.Suits(Operand.Transposed, 10, 512));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 13, 512));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 10, 255));
+    }
+
+    [Fact]
+    public void NaN_and_infinity_in_A_or_B_propagate_to_their_row_or_column_and_NaN_in_C_is_ignored_with_beta_zero()
+    {
+        Assert.SkipUnless(Avx512F.IsSupported, "The kernel needs AVX-512.");
+        const int m = 9, n = 10, k = 600;
+        var random = new Random(6);
+        float[] a = Reference.Uniform<float>(random, m * k, 0.5, 1);  // positive
+        float[] b = Reference.Uniform<float>(random, k * n, 0.5, 1);  // B stored K x N, positive
+        a[(4 * k) + 550] = float.NaN;                                 // A[4, 550] (second chunk): row 4 of C becomes NaN
+        a[(7 * k) + 3] = float.PositiveInfinity;                      // A[7, 3]: row 7 of C becomes +Inf
+        b[(300 * n) + 2] = float.NegativeInfinity;                    // B[300, 2]: column 2 of C becomes -Inf
+        float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            DeepNarrowGemm.Multiply(pa, k, pb, n, Operand.AsIs, pc, n, m, n, k, 0f, null);
+        }
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float value = c[(i * n) + j];
+                if (i == 4 || (i == 7 && j == 2))
+                {
+                    Assert.True(float.IsNaN(value), $"C[{i},{j}] = {value}, expected NaN"); // NaN, or +Inf + -Inf
+                }
+                else if (i == 7)
+                {
+                    Assert.Equal(float.PositiveInfinity, value);
+                }
+                else if (j == 2)
+                {
+                    Assert.Equal(float.NegativeInfinity, value);
+                }
+                else
+                {
+                    Assert.True(float.IsFinite(value), $"C[{i},{j}] = {value}, expected a finite value");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// C = A op(B) + beta C (or + bias) with every operand a strided view (a gap of <see cref="Pitch"/> after each row)
+    /// and C followed by a guard: the gaps and the guard must come back unchanged.
+    /// </summary>
+    private static void Check(int m, int n, int k, Operand opB, float beta, bool withBias, bool throughGemm)
+    {
+        var random = new Random((m * 131) + (n * 17) + k + (opB == Operand.Transposed ? 1 : 0));
+        (int bRows, int bColumns) = opB == Operand.AsIs ? (k, n) : (n, k);
+        float[] a = Reference.Uniform<float>(random, m * (k + Pitch), -1, 1);
+        float[] b = Reference.Uniform<float>(random, bRows * (bColumns + Pitch), -1, 1);
+        float[] c = Reference.Uniform<float>(random, (m * (n + Pitch)) + Guard, -1, 1);
+        float[] bias = Reference.Uniform<float>(random, n, -2, 2);
+        if (beta == 0f)
+        {
+            // With beta = 0, C's previous contents are never read.
+            for (int i = 0; i < m; i++)
+            {
+                c[(i * (n + Pitch)) + (i % n)] = float.NaN;
+            }
+        }
+
+        float[] original = (float[])c.Clone();
+        if (throughGemm)
+        {
+            Gemm.Multiply<float>(
+                new ReadOnlySpan2D<float>(a, 0, m, k, Pitch), Transpose.None,
+                new ReadOnlySpan2D<float>(b, 0, bRows, bColumns, Pitch), opB == Operand.AsIs ? Transpose.None : Transpose.Transposed,
+                new Span2D<float>(c, 0, m, n, Pitch), beta, new GemmWorkspace<float>());
+        }
+        else
+        {
+            fixed (float* pa = a, pb = b, pc = c, pBias = bias)
+            {
+                DeepNarrowGemm.Multiply(pa, k + Pitch, pb, bColumns + Pitch, opB, pc, n + Pitch, m, n, k, beta, withBias ? pBias : null);
+            }
+        }
+
+        const double eps = 1.0 / (1 << 24);
+        string context = $"{m} x {n} x {k}, op(B) {opB}, beta {beta}{(withBias ? ", bias" : "")}{(throughGemm ? ", through Gemm" : "")}";
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double x = a[(i * (k + Pitch)) + p];
+                    double y = opB == Operand.AsIs ? b[(p * (n + Pitch)) + j] : b[(j * (k + Pitch)) + p];
+                    sum += x * y;
+                    magnitude += Math.Abs(x * y);
+                }
+
+                double added = beta != 0f ? beta * (double)original[(i * (n + Pitch)) + j] : withBias ? bias[j] : 0;
+                sum += added;
+                magnitude += Math.Abs(added);
+                double actual = c[(i * (n + Pitch)) + j];
+                double bound = 2 * (k + 2) * eps * magnitude;
+                Assert.True(Math.Abs(actual - sum) <= bound, $"{context}: C[{i},{j}] = {actual}, expected {sum} (bound {bound})");
+            }
+
+            for (int g = 0; g < Pitch; g++)
+            {
+                int index = (i * (n + Pitch)) + n + g;
+                Assert.True(original[index].Equals(c[index]), $"{context}: the gap after row {i} was written");
+            }
+        }
+
+        for (int index = m * (n + Pitch); index < c.Length; index++)
+        {
+            Assert.True(original[index].Equals(c[index]), $"{context}: the guard after C was written at {index}");
+        }
+    }
+}
