@@ -271,6 +271,11 @@ public sealed class GemmTests
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 10, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 512, 10, 0), Transpose.Transposed, new Span2D<float>(c, 0, 256, 512, 0), 0f, workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 1, 64, 0), new ReadOnlySpan2D<float>(b, 0, 64, 32, 0), new Span2D<float>(c, 0, 1, 32, 0), workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 64, 64, 0), new ReadOnlySpan2D<float>(b, 0, 64, 128, 0), new Span2D<float>(c, 0, 64, 128, 0), workspace);
+
+            // A narrow C: A^T run down the rows of C, and dot products for a deep product (B as stored and transposed).
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), Transpose.Transposed, new ReadOnlySpan2D<float>(b, 0, 256, 10, 0), Transpose.None, new Span2D<float>(c, 0, 512, 10, 0), 0f, workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), new ReadOnlySpan2D<float>(b, 0, 512, 10, 0), new Span2D<float>(c, 0, 256, 10, 0), workspace);
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 600, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 10, 600, 0), Transpose.Transposed, new Span2D<float>(c, 0, 256, 10, 0), 0.5f, workspace);
         }
 
         Assert.Equal(0, Allocations.FewestBytesInARound(Run, repetitions: 3, rounds: 3));

@@ -9,7 +9,7 @@ namespace Nn.Span.Tests;
 /// </summary>
 public sealed class NetworkAllocationTests
 {
-    private static readonly (int Batch, int Inputs, int Hidden, int Outputs)[] Shapes = [(20, 10, 5, 10), (1, 64, 32, 10), (67, 97, 65, 13), (67, 300, 257, 13)];
+    private static readonly (int Batch, int Inputs, int Hidden, int Outputs)[] Shapes = [(20, 10, 5, 10), (1, 64, 32, 10), (67, 97, 65, 13), (67, 300, 257, 13), (41, 64, 300, 10)];
 
     [Fact]
     public void ForwardBackward_with_class_labels_one_hot_labels_and_the_input_gradient_allocates_nothing_after_warm_up()

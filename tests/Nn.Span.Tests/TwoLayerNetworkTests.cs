@@ -26,6 +26,7 @@ public sealed class TwoLayerNetworkTests
     public static TheoryData<int, int, int, int> Workloads() => new()
     {
         { 20, 10, 5, 10 }, { 1, 64, 32, 10 }, { 64, 64, 128, 10 }, { 33, 97, 65, 13 }, { 67, 300, 257, 13 }, { 31, 97, 97, 13 },
+        { 41, 64, 300, 10 }, // h W2 as dot products (H = 300 deep, 10 classes), h^T dZ2 down the rows of dW2
     };
 
     // ---- running the network ----
