@@ -89,29 +89,7 @@ public sealed unsafe class DeepNarrowGemmTests
             DeepNarrowGemm.Multiply(pa, k, pb, n, Operand.AsIs, pc, n, m, n, k, 0f, null);
         }
 
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                float value = c[(i * n) + j];
-                if (i == 4 || (i == 7 && j == 2))
-                {
-                    Assert.True(float.IsNaN(value), $"C[{i},{j}] = {value}, expected NaN"); // NaN, or +Inf + -Inf
-                }
-                else if (i == 7)
-                {
-                    Assert.Equal(float.PositiveInfinity, value);
-                }
-                else if (j == 2)
-                {
-                    Assert.Equal(float.NegativeInfinity, value);
-                }
-                else
-                {
-                    Assert.True(float.IsFinite(value), $"C[{i},{j}] = {value}, expected a finite value");
-                }
-            }
-        }
+        NarrowProductChecks.AssertSpecialValues(c, m, n, nanRow: 4, infinityRow: 7, negativeInfinityColumn: 2);
     }
 
     /// <summary>
@@ -151,39 +129,19 @@ public sealed unsafe class DeepNarrowGemmTests
             }
         }
 
-        const double eps = 1.0 / (1 << 24);
         string context = $"{m} x {n} x {k}, op(B) {opB}, beta {beta}{(withBias ? ", bias" : "")}{(throughGemm ? ", through Gemm" : "")}";
-        for (int i = 0; i < m; i++)
+        NarrowProductChecks.AssertProduct(c, original, m, n, k, Pitch, (i, j) =>
         {
-            for (int j = 0; j < n; j++)
+            double sum = 0, magnitude = 0;
+            for (int p = 0; p < k; p++)
             {
-                double sum = 0, magnitude = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    double x = a[(i * (k + Pitch)) + p];
-                    double y = opB == Operand.AsIs ? b[(p * (n + Pitch)) + j] : b[(j * (k + Pitch)) + p];
-                    sum += x * y;
-                    magnitude += Math.Abs(x * y);
-                }
-
-                double added = beta != 0f ? beta * (double)original[(i * (n + Pitch)) + j] : withBias ? bias[j] : 0;
-                sum += added;
-                magnitude += Math.Abs(added);
-                double actual = c[(i * (n + Pitch)) + j];
-                double bound = 2 * (k + 2) * eps * magnitude;
-                Assert.True(Math.Abs(actual - sum) <= bound, $"{context}: C[{i},{j}] = {actual}, expected {sum} (bound {bound})");
+                double term = a[(i * (k + Pitch)) + p] * (double)(opB == Operand.AsIs ? b[(p * (n + Pitch)) + j] : b[(j * (k + Pitch)) + p]);
+                sum += term;
+                magnitude += Math.Abs(term);
             }
 
-            for (int g = 0; g < Pitch; g++)
-            {
-                int index = (i * (n + Pitch)) + n + g;
-                Assert.True(original[index].Equals(c[index]), $"{context}: the gap after row {i} was written");
-            }
-        }
-
-        for (int index = m * (n + Pitch); index < c.Length; index++)
-        {
-            Assert.True(original[index].Equals(c[index]), $"{context}: the guard after C was written at {index}");
-        }
+            double added = beta != 0f ? beta * (double)original[(i * (n + Pitch)) + j] : withBias ? bias[j] : 0;
+            return (sum + added, magnitude + Math.Abs(added));
+        }, context);
     }
 }

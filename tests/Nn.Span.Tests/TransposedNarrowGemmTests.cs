@@ -96,29 +96,7 @@ public sealed unsafe class TransposedNarrowGemmTests
             TransposedNarrowGemm.Multiply(pa, m, pb, n, Operand.AsIs, pc, n, m, n, k, 0f);
         }
 
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                float value = c[(i * n) + j];
-                if (i == 20 || (i == 35 && j == 7))
-                {
-                    Assert.True(float.IsNaN(value), $"C[{i},{j}] = {value}, expected NaN"); // NaN, or +Inf + -Inf
-                }
-                else if (i == 35)
-                {
-                    Assert.Equal(float.PositiveInfinity, value);
-                }
-                else if (j == 7)
-                {
-                    Assert.Equal(float.NegativeInfinity, value);
-                }
-                else
-                {
-                    Assert.True(float.IsFinite(value), $"C[{i},{j}] = {value}, expected a finite value");
-                }
-            }
-        }
+        NarrowProductChecks.AssertSpecialValues(c, m, n, nanRow: 20, infinityRow: 35, negativeInfinityColumn: 7);
     }
 
     /// <summary>
@@ -157,43 +135,19 @@ public sealed unsafe class TransposedNarrowGemmTests
             }
         }
 
-        const double eps = 1.0 / (1 << 24);
         string context = $"{m} x {n} x {k}, op(B) {opB}, beta {beta}{(throughGemm ? ", through Gemm" : "")}";
-        for (int i = 0; i < m; i++)
+        NarrowProductChecks.AssertProduct(c, original, m, n, k, Pitch, (i, j) =>
         {
-            for (int j = 0; j < n; j++)
+            double sum = 0, magnitude = 0;
+            for (int p = 0; p < k; p++)
             {
-                double sum = 0, magnitude = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    double x = a[(p * (m + Pitch)) + i];
-                    double y = opB == Operand.AsIs ? b[(p * (n + Pitch)) + j] : b[(j * (k + Pitch)) + p];
-                    sum += x * y;
-                    magnitude += Math.Abs(x * y);
-                }
-
-                if (beta != 0f)
-                {
-                    double previous = original[(i * (n + Pitch)) + j];
-                    sum += beta * previous;
-                    magnitude += Math.Abs(beta * previous);
-                }
-
-                double actual = c[(i * (n + Pitch)) + j];
-                double bound = 2 * (k + 2) * eps * magnitude;
-                Assert.True(Math.Abs(actual - sum) <= bound, $"{context}: C[{i},{j}] = {actual}, expected {sum} (bound {bound})");
+                double term = a[(p * (m + Pitch)) + i] * (double)(opB == Operand.AsIs ? b[(p * (n + Pitch)) + j] : b[(j * (k + Pitch)) + p]);
+                sum += term;
+                magnitude += Math.Abs(term);
             }
 
-            for (int g = 0; g < Pitch; g++)
-            {
-                int index = (i * (n + Pitch)) + n + g;
-                Assert.True(original[index].Equals(c[index]), $"{context}: the gap after row {i} was written");
-            }
-        }
-
-        for (int index = m * (n + Pitch); index < c.Length; index++)
-        {
-            Assert.True(original[index].Equals(c[index]), $"{context}: the guard after C was written at {index}");
-        }
+            double added = beta != 0f ? beta * (double)original[(i * (n + Pitch)) + j] : 0;
+            return (sum + added, magnitude + Math.Abs(added));
+        }, context);
     }
 }
