@@ -63,7 +63,7 @@ internal static unsafe class DeepNarrowGemm
         int n = TColumns.Value;
         Vector512<float>* memory = stackalloc Vector512<float>[(MaxColumns * ChunkDepth / Lanes) + 1];
         float* columns = (float*)(((nint)memory + 63) & ~(nint)63);
-        Vector512<float> columnMask = Mask(n);
+        Vector512<float> columnMask = LaneMask.First(n);
         for (int p = 0; p < k; p += ChunkDepth)
         {
             // columns[j * padded + q] = op(B)[p + q, j], zero from q = depth to the next multiple of 16, so that every
@@ -121,7 +121,7 @@ internal static unsafe class DeepNarrowGemm
         Vector512<float> zero = Vector512<float>.Zero;
         Vector512<float> x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero, x8 = zero, x9 = zero, x10 = zero, x11 = zero;
         Vector512<float> y0 = zero, y1 = zero, y2 = zero, y3 = zero, y4 = zero, y5 = zero, y6 = zero, y7 = zero, y8 = zero, y9 = zero, y10 = zero, y11 = zero;
-        Vector512<float> tail = Mask(depth % Lanes);
+        Vector512<float> tail = LaneMask.First(depth % Lanes);
         for (int q = 0; q < depth; q += Lanes)
         {
             // x_j += A[i, q..q+16] * op(B)[q..q+16, j], y_j += A[i + 1, q..q+16] * op(B)[q..q+16, j]; A's rows end at the
@@ -202,9 +202,4 @@ internal static unsafe class DeepNarrowGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> PairSum(Vector512<float> a, Vector512<float> b) =>
         Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle() + Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
-
-    /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mask(int count) =>
-        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 }

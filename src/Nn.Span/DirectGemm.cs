@@ -208,8 +208,8 @@ internal static unsafe class DirectGemm
     private static void Tile<TEpilogue>(int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows, int columns, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
-        Vector512<float> leftMask = Mask(columns);
-        Vector512<float> rightMask = Mask(columns - Lanes);
+        Vector512<float> leftMask = LaneMask.First(columns);
+        Vector512<float> rightMask = LaneMask.First(columns - Lanes);
         bool right = columns > Lanes;
         if (rows == 1)
         {
@@ -343,7 +343,7 @@ internal static unsafe class DirectGemm
         in EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
-        Vector512<float> mask = Mask(n);
+        Vector512<float> mask = LaneMask.First(n);
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, Vector512<float>.Zero) : default;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
@@ -612,9 +612,4 @@ internal static unsafe class DirectGemm
         Vector512.Store(TEpilogue.Apply(left, biasLeft, sigmoidRow, all), c);
         Vector512.Store(TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, all), c + Lanes);
     }
-
-    /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mask(int count) =>
-        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 }

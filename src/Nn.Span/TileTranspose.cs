@@ -34,11 +34,11 @@ internal static unsafe class TileTranspose
         for (int row = 0; row < rows; row += Size)
         {
             int blockRows = Math.Min(Size, rows - row);
-            Vector512<float> rowLanes = Lanes(blockRows);
+            Vector512<float> rowLanes = LaneMask.First(blockRows);
             for (int column = 0; column < columns; column += Size)
             {
                 int blockColumns = Math.Min(Size, columns - column);
-                Vector512<float> columnLanes = Lanes(blockColumns);
+                Vector512<float> columnLanes = LaneMask.First(blockColumns);
                 float* block = source + (row * sourceStride) + column;
                 if (blockRows == Size)
                 {
@@ -118,7 +118,7 @@ internal static unsafe class TileTranspose
         for (int column = 0; column < depth; column += Size)
         {
             int blockColumns = Math.Min(Size, depth - column);
-            Vector512<float> columnLanes = Lanes(blockColumns);
+            Vector512<float> columnLanes = LaneMask.First(blockColumns);
             for (int r = 0; r < Size; r++)
             {
                 tile[r] = Avx512F.MaskLoad(source + (r * sourceStride) + column, columnLanes, Vector512<float>.Zero);
@@ -133,11 +133,6 @@ internal static unsafe class TileTranspose
             }
         }
     }
-
-    /// <summary>All-ones lanes for the first <paramref name="count"/> elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Lanes(int count) =>
-        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     /// <summary>Transposes a 16 x 16 tile in memory, in place (see <see cref="InRegisters"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -75,8 +75,8 @@ internal static unsafe class TransposedNarrowGemm
     {
         int n = TColumns.Value;
         Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> lowRows = Mask(rows);
-        Vector512<float> highRows = Mask(rows - Lanes);
+        Vector512<float> lowRows = LaneMask.First(rows);
+        Vector512<float> highRows = LaneMask.First(rows - Lanes);
         Vector512<float> l0 = zero, l1 = zero, l2 = zero, l3 = zero, l4 = zero, l5 = zero, l6 = zero, l7 = zero, l8 = zero, l9 = zero, l10 = zero, l11 = zero;
         Vector512<float> h0 = zero, h1 = zero, h2 = zero, h3 = zero, h4 = zero, h5 = zero, h6 = zero, h7 = zero, h8 = zero, h9 = zero, h10 = zero, h11 = zero;
         nint s = columnStep;
@@ -104,7 +104,7 @@ internal static unsafe class TransposedNarrowGemm
         }
 
         // Columns 12..15 of each tile are zero; after the transposes, vector r holds row r of C in its first N lanes.
-        Vector512<float> columns = Mask(n);
+        Vector512<float> columns = LaneMask.First(n);
         Vector512<float> z12 = zero, z13 = zero, z14 = zero, z15 = zero;
         TileTranspose.InRegisters(ref l0, ref l1, ref l2, ref l3, ref l4, ref l5, ref l6, ref l7, ref l8, ref l9, ref l10, ref l11, ref z12, ref z13, ref z14, ref z15);
         StoreRows(c, cStride, Math.Min(rows, Lanes), columns, beta, l0, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, z12, z13, z14, z15);
@@ -155,9 +155,4 @@ internal static unsafe class TransposedNarrowGemm
 
         PageSafeStore.Store(c, columns, row);
     }
-
-    /// <summary>All-ones lanes for the first <paramref name="count"/> (clamped to 0..16) lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Mask(int count) =>
-        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 }
