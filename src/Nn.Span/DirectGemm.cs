@@ -213,7 +213,7 @@ internal static unsafe class DirectGemm
         bool right = columns > Lanes;
         if (rows == 1)
         {
-            SingleRow<TEpilogue>(depth, a, depthStep, b, bStride, c, beta, leftMask, rightMask, right, epilogue);
+            SingleRow<TEpilogue>(depth, a, depthStep, b, bStride, c, beta, leftMask, rightMask, right, columns == 2 * Lanes, epilogue);
             return;
         }
 
@@ -293,13 +293,39 @@ internal static unsafe class DirectGemm
     /// </summary>
     private static void SingleRow<TEpilogue>(
         int depth, float* a, nint depthStep, float* b, nint bStride, float* c, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool right,
-        EpilogueArguments epilogue)
+        bool fullWidth, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
         Vector512<float> zero = Vector512<float>.Zero;
         Vector512<float> left0 = zero, left1 = zero, left2 = zero, left3 = zero;
         Vector512<float> right0 = zero, right1 = zero, right2 = zero, right3 = zero;
         nint p = 0;
+        if (fullWidth)
+        {
+            // All 32 columns: plain loads, which fold into the multiply-adds, where a masked load costs a mask
+            // conversion and a merge each time (the JIT keeps a mask argument in a vector register).
+            float* aStep = a;
+            float* bRow = b;
+            for (; p + 4 <= depth; p += 4)
+            {
+                // partial sum i += a[p + i] B[p + i, :]
+                Vector512<float> x = Vector512.Create(*aStep);
+                left0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow), left0);
+                right0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + Lanes), right0);
+                x = Vector512.Create(aStep[depthStep]);
+                left1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + bStride), left1);
+                right1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + bStride + Lanes), right1);
+                x = Vector512.Create(aStep[2 * depthStep]);
+                left2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + (2 * bStride)), left2);
+                right2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + (2 * bStride) + Lanes), right2);
+                x = Vector512.Create(aStep[3 * depthStep]);
+                left3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + (3 * bStride)), left3);
+                right3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bRow + (3 * bStride) + Lanes), right3);
+                aStep += 4 * depthStep;
+                bRow += 4 * bStride;
+            }
+        }
+
         for (; p + 4 <= depth; p += 4)
         {
             // partial sum i += a[p + i] B[p + i, :]
