@@ -35,9 +35,15 @@ internal interface IUnaryOperator<T>
 /// that overlaps the previous one instead of a scalar tail. The final vector is loaded before anything
 /// is stored, so exact in-place calls (destination == x or y) stay correct.
 /// </summary>
+/// <remarks>
+/// The loops are compiled fully optimised at once and never inlined. Inlined into a caller that was recompiled with
+/// profile data, the caller ran out of inlining budget and called the operator once per vector (its arguments passed
+/// through memory): the float sigmoid of 32,768 values took 17.6-21.0 us instead of 11.8.
+/// </remarks>
 internal static class VectorLoop
 {
     /// <summary>destination[i] = TOperator(x[i]). Lengths are checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Unary<T, TOperator>(ReadOnlySpan<T> x, Span<T> destination)
         where T : unmanaged
         where TOperator : IUnaryOperator<T>
@@ -111,6 +117,7 @@ internal static class VectorLoop
     }
 
     /// <summary>destination[i] = TOperator(x[i], y[i]). Lengths are checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Binary<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : IBinaryOperator<T>
