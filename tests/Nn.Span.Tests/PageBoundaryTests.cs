@@ -252,6 +252,11 @@ public sealed unsafe class PageBoundaryTests : IDisposable
         data.Add(256, 10, 512);
         data.Add(256, 512, 10);
 
+        // A single row over whole 32-column tiles, at depths that are multiples of 4: every row of op(B), the last
+        // included, is then read with unmasked loads.
+        data.Add(1, 32, 12);
+        data.Add(1, 64, 8);
+
         // A^T with a narrow C (the column-wise kernel): a block and a row, a block and a tile, the mnist dW2 product.
         data.Add(33, 12, 7);
         data.Add(49, 10, 20);
