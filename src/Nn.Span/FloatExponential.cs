@@ -8,9 +8,10 @@ namespace Nn.Span;
 /// <summary>
 /// e^x for float computed in float arithmetic: range reduction x = k ln2 + r with |r| &lt;= ln2 / 2 (k rounded to an
 /// integer by adding and subtracting 1.5 * 2^23, two instructions where a round instruction costs two on some cores
-/// and needs a multiply before it), a degree-7 polynomial for e^r, and a scale by 2^k applied in two halves (with AVX-512, in one scale instruction) so that
-/// results in the subnormal range round once and results above float's range overflow to +Inf. Every width (Vector512, Vector256, Vector128, scalar) runs
-/// the same operations, so an element's result does not depend on where it sits in a span.
+/// and needs a multiply before it), a degree-7 polynomial for e^r, and a scale by 2^k applied in two halves (with
+/// AVX-512, in one scale instruction) so that results in the subnormal range round once and results above float's
+/// range overflow to +Inf. Every width (Vector512, Vector256, Vector128, scalar) runs the same operations, so an
+/// element's result does not depend on where it sits in a span.
 /// </summary>
 /// <remarks>
 /// Accuracy, measured against double-precision e^x over the whole float range (see ExponentialAccuracyTests):
