@@ -255,10 +255,10 @@ public sealed class SoftmaxTests
     [Fact]
     public void Short_float_rows_in_place_with_special_rows_among_them_equal_the_row_by_row_softmax()
     {
-        // Rows of up to 16 floats go sixteen at a time through a transposed tile (the last few one by one), each tile
-        // read whole before it is written; a tile with a NaN, +Inf or all -Inf row goes row by row. Every row must come
-        // out bitwise equal to Softmax.Row of it, whatever its neighbours hold. Heights cover one partial tile, tiles
-        // with a short tail (one by one) and a longer tail (a partial tile), and a clean tile after the special ones.
+        // Rows of up to 16 floats go sixteen at a time through a transposed tile (the last one partial), each tile read
+        // whole before it is written; a tile with a NaN, +Inf or all -Inf row goes row by row. Every row must come out
+        // bitwise equal to Softmax.Row of it, whatever its neighbours hold. Heights cover one partial tile, full tiles
+        // read in quads followed by a short and a longer partial tile, and a clean tile after the special ones.
         var random = new Random(611);
         foreach ((int width, int height) in Enumerable.Range(1, 16).SelectMany(w => new[] { (w, 3), (w, 5), (w, 23), (w, 50) }))
         {
