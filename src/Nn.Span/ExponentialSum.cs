@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nn.Span;
 
@@ -9,8 +10,11 @@ namespace Nn.Span;
 /// The passes softmax and the loss share: e^(x - shift) written out with its sum in the same pass, and the sum
 /// alone. Float runs on <see cref="FloatExponential"/> (float arithmetic, Vector512); double on TensorPrimitives.
 /// </summary>
-internal static class ExponentialSum
+internal static unsafe class ExponentialSum
 {
+    /// <summary>How far ahead the exponential-and-sum pass hints lines to the cache, in bytes.</summary>
+    private const int PrefetchDistance = 4096;
+
     // Without a destination, double exponentials go through a small stack buffer so that the input survives.
     private const int Chunk = 256;
 
@@ -74,6 +78,15 @@ internal static class ExponentialSum
             int i = 0;
             for (; i < last; i += count)
             {
+                if (Sse.IsSupported)
+                {
+                    // Hints 4 KiB ahead of both streams, one line each per vector (see VectorLoop.Unary): in a softmax
+                    // over rows, that is the next row's lines while this one is worked.
+                    nint offset = ((nint)i * sizeof(float)) + PrefetchDistance;
+                    Sse.Prefetch0((byte*)Unsafe.AsPointer(ref xRef) + offset);
+                    Sse.Prefetch0((byte*)Unsafe.AsPointer(ref dRef) + offset);
+                }
+
                 // d_i = e^(x_i - shift); sum += d_i
                 Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.LoadUnsafe(ref xRef, (nuint)i) - s);
                 e.StoreUnsafe(ref dRef, (nuint)i);
