@@ -235,8 +235,12 @@ internal static unsafe class ShortRowTiles
 
     /// <summary>g_j = e_j * factor - scale [j == y] for column <paramref name="column"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Gradient(Vector512<float> e, Vector512<float> factor, Vector512<int> label, int column, Vector512<float> scaled) =>
-        (e * factor) - (Vector512.Equals(label, Vector512.Create(column)).AsSingle() & scaled);
+    private static Vector512<float> Gradient(Vector512<float> e, Vector512<float> factor, Vector512<int> label, int column, Vector512<float> scaled)
+    {
+        // The subtraction under the label's mask: one compare into a mask register and a masked subtract.
+        Vector512<float> g = e * factor;
+        return Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(column)).AsSingle(), g - scaled, g);
+    }
 
     /// <summary>
     /// Row <paramref name="row"/> alone, through <see cref="ShortRowSoftmax.TryLossAndGradient"/> (the same arithmetic as
