@@ -345,10 +345,10 @@ internal static unsafe class ShortRowTiles
         // a3 for rows 4R + 2 and 4R + 3; column c + k then takes 64-bit halves of a pair of them.
         Vector512<float> a0 = Avx512F.UnpackLow(u0, u1), a1 = Avx512F.UnpackHigh(u0, u1);
         Vector512<float> a2 = Avx512F.UnpackLow(u2, u3), a3 = Avx512F.UnpackHigh(u2, u3);
-        column0 = PairLow(a0, a2);
-        column1 = PairHigh(a0, a2);
-        column2 = PairLow(a1, a3);
-        column3 = PairHigh(a1, a3);
+        column0 = TileTranspose.PairLow(a0, a2);
+        column1 = TileTranspose.PairHigh(a0, a2);
+        column2 = TileTranspose.PairLow(a1, a3);
+        column3 = TileTranspose.PairHigh(a1, a3);
     }
 
     /// <summary>Lane R = the four floats at <paramref name="first"/> + R <paramref name="stride4"/>.</summary>
@@ -459,7 +459,8 @@ internal static unsafe class ShortRowTiles
     {
         Vector512<float> a0 = Avx512F.UnpackLow(column0, column1), a1 = Avx512F.UnpackHigh(column0, column1);
         Vector512<float> a2 = Avx512F.UnpackLow(column2, column3), a3 = Avx512F.UnpackHigh(column2, column3);
-        Vector512<float> u0 = PairLow(a0, a2), u1 = PairHigh(a0, a2), u2 = PairLow(a1, a3), u3 = PairHigh(a1, a3);
+        Vector512<float> u0 = TileTranspose.PairLow(a0, a2), u1 = TileTranspose.PairHigh(a0, a2);
+        Vector512<float> u2 = TileTranspose.PairLow(a1, a3), u3 = TileTranspose.PairHigh(a1, a3);
         nint stride4 = 4 * stride;
         if (count == 4)
         {
@@ -499,16 +500,6 @@ internal static unsafe class ShortRowTiles
         Avx512F.MaskStore(first + (2 * stride4) - 8, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle(), quads);
         Avx512F.MaskStore(first + (3 * stride4) - 12, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), quads);
     }
-
-    /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairLow(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
-
-    /// <summary>64-bit interleave of the high halves of each 128-bit lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
 
     /// <summary>
     /// Whether the tile starting at row <paramref name="row"/> of a matrix of <paramref name="height"/> rows may be read

@@ -176,12 +176,12 @@ internal static unsafe class TileTranspose
 
     /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairLow(Vector512<float> a, Vector512<float> b) =>
+    public static Vector512<float> PairLow(Vector512<float> a, Vector512<float> b) =>
         Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
 
     /// <summary>64-bit interleave of the high halves of each 128-bit lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
+    public static Vector512<float> PairHigh(Vector512<float> a, Vector512<float> b) =>
         Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
 
     /// <summary>Column 4l + c = (lane l of u0, u1, u2, u3), for l = 0 .. 3: the four columns c, 4 + c, 8 + c, 12 + c.</summary>
