@@ -295,7 +295,9 @@ internal static unsafe class ShortRowTiles
     {
         if (!quadsReadable)
         {
-            LoadTileByRows(source, stride, rows, lanes, out t0, out t1, out t2, out t3, out t4, out t5, out t6, out t7, out t8, out t9, out t10, out t11, out t12, out t13, out t14, out t15);
+            LoadTileByRows(
+                source, stride, rows, lanes, out t0, out t1, out t2, out t3, out t4, out t5, out t6, out t7, out t8, out t9, out t10, out t11,
+                out t12, out t13, out t14, out t15);
             return;
         }
 
