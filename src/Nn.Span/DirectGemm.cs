@@ -51,7 +51,7 @@ internal static unsafe class DirectGemm
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
         Debug.Assert(beta == 0f || epilogue.Kind == ProductEpilogue.None, "An epilogue product overwrites C.");
-        if (epilogue.Kind == ProductEpilogue.None && TransposedNarrowGemm.Suits(opA, m, n))
+        if (epilogue.Kind == ProductEpilogue.None && TransposedNarrowGemm.Suits(opA, m, n, k))
         {
             TransposedNarrowGemm.Multiply(a, aStride, b, bStride, opB, c, cStride, m, n, k, beta);
             return;

@@ -26,8 +26,16 @@ internal static unsafe class TransposedNarrowGemm
     private const int Lanes = 16;
     private const int BlockRows = 2 * Lanes;
 
-    /// <summary>Whether the form serves C = op(A) op(B) of this shape: A^T, at most 12 columns and at least 16 rows.</summary>
-    public static bool Suits(Operand opA, int m, int n) => opA == Operand.Transposed && n <= MaxColumns && m >= Lanes && Avx512F.IsSupported;
+    /// <summary>
+    /// The shallowest product this form takes. Its two 16 x 16 transposes per block cost as much as about seven steps
+    /// of the row-wise band (which spends 16 multiply-adds a step where this form spends 2N): below eight steps, as in
+    /// the outer product h^T dZ2 of a single example, the band is faster.
+    /// </summary>
+    public const int MinDepth = 8;
+
+    /// <summary>Whether the form serves C = op(A) op(B) of this shape: A^T, at most 12 columns, at least 16 rows and at least <see cref="MinDepth"/> steps.</summary>
+    public static bool Suits(Operand opA, int m, int n, int k) =>
+        opA == Operand.Transposed && n <= MaxColumns && m >= Lanes && k >= MinDepth && Avx512F.IsSupported;
 
     /// <summary>
     /// C (M x N, N &lt;= 12) = A^T op(B) + beta C, A stored K x M with row stride <paramref name="aStride"/>. With beta = 0,

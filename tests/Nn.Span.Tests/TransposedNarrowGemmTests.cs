@@ -34,7 +34,7 @@ public sealed unsafe class TransposedNarrowGemmTests
     public void The_kernel_matches_the_double_triple_loop(int m, int n)
     {
         Assert.SkipUnless(Avx512F.IsSupported, "The kernel needs AVX-512.");
-        Assert.True(TransposedNarrowGemm.Suits(Operand.Transposed, m, n));
+        Assert.True(TransposedNarrowGemm.Suits(Operand.Transposed, m, n, TransposedNarrowGemm.MinDepth));
         foreach (int k in new[] { 1, 3, 16, 37 })
         {
             foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
@@ -51,11 +51,15 @@ public sealed unsafe class TransposedNarrowGemmTests
     [MemberData(nameof(Shapes))]
     public void The_public_product_matches_the_double_triple_loop(int m, int n)
     {
-        // Takes the kernel with AVX-512 and the other paths in the fallback configurations.
-        foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
+        // Takes the kernel with AVX-512 at depth 29, the row-wise band at the shallow depths (an outer product, and one
+        // step short of the kernel), and the other paths in the fallback configurations.
+        foreach (int k in new[] { 1, TransposedNarrowGemm.MinDepth - 1, 29 })
         {
-            Check(m, n, 29, opB, 0f, throughGemm: true);
-            Check(m, n, 29, opB, -1.5f, throughGemm: true);
+            foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
+            {
+                Check(m, n, k, opB, 0f, throughGemm: true);
+                Check(m, n, k, opB, -1.5f, throughGemm: true);
+            }
         }
     }
 
@@ -69,14 +73,16 @@ public sealed unsafe class TransposedNarrowGemmTests
     }
 
     [Fact]
-    public void The_form_takes_only_transposed_A_with_at_least_16_rows_and_at_most_12_columns()
+    public void The_form_takes_only_transposed_A_with_at_least_16_rows_at_most_12_columns_and_8_steps()
     {
         bool avx512 = Avx512F.IsSupported;
-        Assert.Equal(avx512, TransposedNarrowGemm.Suits(Operand.Transposed, 512, 10));
-        Assert.Equal(avx512, TransposedNarrowGemm.Suits(Operand.Transposed, 16, 12));
-        Assert.False(TransposedNarrowGemm.Suits(Operand.AsIs, 512, 10));
-        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 15, 10));
-        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 512, 13));
+        Assert.Equal(avx512, TransposedNarrowGemm.Suits(Operand.Transposed, 512, 10, 256));
+        Assert.Equal(avx512, TransposedNarrowGemm.Suits(Operand.Transposed, 16, 12, 8));
+        Assert.False(TransposedNarrowGemm.Suits(Operand.AsIs, 512, 10, 256));
+        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 15, 10, 256));
+        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 512, 13, 256));
+        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 512, 10, 7));
+        Assert.False(TransposedNarrowGemm.Suits(Operand.Transposed, 32, 10, 1));
     }
 
     [Fact]
