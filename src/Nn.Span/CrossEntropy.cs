@@ -114,6 +114,8 @@ public static class CrossEntropy
     }
 
     /// <summary>The fused loss and gradient over validated arguments; the network calls it directly.</summary>
+    // Not inlined: its vector and span locals would join the network step's frame, which the step zeroes on every call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static T FromLogitsCore<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<int> labels, Span2D<T> logitsGradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -48,6 +48,9 @@ internal static unsafe class DirectGemm
     /// <see cref="ProductEpilogue"/>) is applied to each row of a tile in registers, before the row is stored; the tile
     /// kernel is compiled once per kind of epilogue. With an epilogue, beta must be 0.
     /// </summary>
+    // Not inlined: inlined into a caller with several products, its kernels' set-up filled the caller's frame, which the
+    // caller zeroes on every call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
     {
         Debug.Assert(beta == 0f || epilogue.Kind == ProductEpilogue.None, "An epilogue product overwrites C.");

@@ -110,16 +110,6 @@ internal static class MatrixProduct
         if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
             (opB == Operand.AsIs || packing.Length >= (long)k * n))
         {
-            // A narrow, contiguous C (fewer columns than a vector, e.g. the seed's 5 hidden units): the sigmoid runs
-            // as one pass over its M N contiguous elements, full vectors, rather than one part-filled vector per row.
-            if (epilogue == ProductEpilogue.AddBiasThenSigmoid && n < Vector512<float>.Count && m > 1 && MatrixMemory.RowStride((ReadOnlySpan2D<T>)c) == n)
-            {
-                MultiplyThen(a, opA, b, opB, c, packing, ProductEpilogue.AddBias, bias, sigmoid);
-                Span<T> values = MemoryMarshal.CreateSpan(ref c.DangerousGetReference(), m * n);
-                Activations.SigmoidCore<T>(values, values);
-                return;
-            }
-
             fixed (T* aPointer = &a.DangerousGetReference())
             fixed (T* bPointer = &b.DangerousGetReference())
             fixed (T* cPointer = &c.DangerousGetReference())
@@ -127,11 +117,10 @@ internal static class MatrixProduct
             fixed (T* sigmoidPointer = &sigmoid.DangerousGetReference())
             fixed (T* scratch = packing)
             {
-                var arguments = new EpilogueArguments(
-                    epilogue, (float*)biasPointer, (float*)sigmoidPointer, sigmoid.IsEmpty ? 0 : MatrixMemory.RowStride(sigmoid));
-                DirectGemm.Multiply(
+                DirectThen(
                     (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
-                    (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, 0f, (float*)scratch, arguments);
+                    (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, (float*)scratch,
+                    new EpilogueArguments(epilogue, (float*)biasPointer, (float*)sigmoidPointer, sigmoid.IsEmpty ? 0 : MatrixMemory.RowStride(sigmoid)));
             }
 
             return;
@@ -169,6 +158,31 @@ internal static class MatrixProduct
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// C = epilogue(op(A) op(B)) through pointers, on the direct form (<see cref="DirectGemm"/>), for a shape it suits
+    /// (<see cref="DirectGemm.Suits"/>) with M, N, K &gt;= 1; <paramref name="scratch"/> holds K N floats when op(B) is
+    /// transposed. The network's float step calls it with operands it pinned once.
+    /// </summary>
+    // Not inlined, as Multiply.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static unsafe void DirectThen(
+        float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float* scratch,
+        in EpilogueArguments epilogue)
+    {
+        // A narrow, contiguous C (fewer columns than a vector, e.g. the seed's 5 hidden units): the sigmoid runs
+        // as one pass over its M N contiguous elements, full vectors, rather than one part-filled vector per row.
+        if (epilogue.Kind == ProductEpilogue.AddBiasThenSigmoid && n < Vector512<float>.Count && m > 1 && cStride == n)
+        {
+            var addBias = new EpilogueArguments(ProductEpilogue.AddBias, epilogue.Bias, null, 0);
+            DirectGemm.Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, 0f, scratch, addBias);
+            Span<float> values = new(c, m * n);
+            Activations.SigmoidCore<float>(values, values);
+            return;
+        }
+
+        DirectGemm.Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, 0f, scratch, epilogue);
     }
 
     /// <summary>C = op(A) op(B) + beta C without a packing buffer: the direct form.</summary>
@@ -348,7 +362,7 @@ internal static class MatrixProduct
     /// Float column sums, 64 columns at a time: four Vector512 accumulators run down the rows, with masked loads for
     /// the last block, so that the sums stay in registers and each element is read once.
     /// </summary>
-    private static unsafe void FloatColumnSums(float* matrix, nint stride, int height, int width, float* sums)
+    public static unsafe void FloatColumnSums(float* matrix, nint stride, int height, int width, float* sums)
     {
         const int Lanes = 16;
         Vector512<float> zero = Vector512<float>.Zero;

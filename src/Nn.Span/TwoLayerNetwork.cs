@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -294,6 +295,15 @@ public sealed class TwoLayerNetwork<T>
     {
         int rows = data.Height;
         NetworkDimensions d = Dimensions;
+        if (typeof(T) == typeof(float) && DirectStep.Suits(d, rows, !inputGradient.IsEmpty, workspace.Packing.Length))
+        {
+            return Unsafe.BitCast<float, T>(DirectStep.Run(
+                d, Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(data), labels, Unsafe.BitCast<ReadOnlySpan<T>, ReadOnlySpan<float>>(parameters),
+                Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Hidden(rows)), Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.HiddenDelta(rows)),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Logits(rows)), Unsafe.BitCast<Span<T>, Span<float>>(workspace.Packing)));
+        }
+
         Span2D<T> logits = ForwardCore(data, parameters, workspace);
         Span2D<T> hidden = workspace.Hidden(rows);
         Span2D<T> hiddenDelta = workspace.HiddenDelta(rows);

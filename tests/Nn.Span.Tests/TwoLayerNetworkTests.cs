@@ -270,6 +270,77 @@ public sealed class TwoLayerNetworkTests
         Assert.True(DirectGemm.Suits(256, 512, 10)); // mnist: dZ2 W2^T
     }
 
+    [Fact]
+    public void The_small_workloads_take_the_direct_float_step_and_the_large_ones_the_general_step()
+    {
+        Assert.SkipUnless(DirectGemm.IsSupported, "The direct step needs AVX-512.");
+        foreach ((int batch, int inputs, int hidden, int outputs) in new[] { (20, 10, 5, 10), (1, 64, 32, 10), (64, 64, 128, 10), (33, 97, 65, 13) })
+        {
+            var d = new NetworkDimensions(inputs, hidden, outputs);
+            int packing = new Workspace<float>(d, batch).Packing.Length;
+            Assert.True(DirectStep.Suits(d, batch, inputGradient: false, packing), $"{d}, N = {batch}");
+            Assert.True(DirectStep.Suits(d, batch, inputGradient: true, packing), $"{d}, N = {batch}, with dX");
+        }
+
+        // mnist and (67, 300, 257, 13): X W1 reaches the packed product (see the test above).
+        foreach ((int batch, int inputs, int hidden, int outputs) in new[] { (256, 784, 512, 10), (67, 300, 257, 13) })
+        {
+            var d = new NetworkDimensions(inputs, hidden, outputs);
+            Assert.False(DirectStep.Suits(d, batch, inputGradient: false, new Workspace<float>(d, batch).Packing.Length), $"{d}, N = {batch}");
+        }
+
+        // Without room for the transposed copy of W2 the step cannot run here.
+        Assert.False(DirectStep.Suits(new NetworkDimensions(10, 5, 10), 20, inputGradient: false, packingLength: 49));
+    }
+
+    [Theory]
+    [InlineData(20, 10, 5, 10)]
+    [InlineData(1, 64, 32, 10)]
+    [InlineData(64, 64, 128, 10)]
+    [InlineData(33, 97, 65, 13)]
+    [InlineData(17, 33, 3, 20)] // 20 classes: rows of the loss too long for the short-row tiles
+    public void The_direct_float_step_gives_bitwise_the_results_of_the_span_level_products(int batch, int inputs, int units, int outputs)
+    {
+        // The general step, composed here of the span-level calls the network makes when the direct step does not
+        // apply, must agree bit for bit with the direct step that the public call takes for these shapes.
+        Assert.SkipUnless(DirectGemm.IsSupported, "The direct step needs AVX-512.");
+        var problem = NetworkProblem.Random(batch * 11, batch, inputs, units, outputs);
+        NetworkDimensions d = problem.Dimensions;
+        TwoLayerNetwork<float> network = problem.Network<float>();
+        Workspace<float> workspace = network.CreateWorkspace(batch);
+        Assert.True(DirectStep.Suits(d, batch, inputGradient: true, workspace.Packing.Length));
+
+        float[] data = As<float>(problem.Data);
+        float[] parameters = As<float>(problem.Parameters);
+        var x = new ReadOnlySpan2D<float>(data, batch, inputs);
+        float[] gradient = new float[d.ParameterCount];
+        float[] inputGradient = new float[batch * inputs];
+        float cost = network.ForwardBackward(x, problem.Labels, parameters, gradient, new Span2D<float>(inputGradient, batch, inputs), workspace);
+
+        float[] expectedGradient = new float[d.ParameterCount];
+        float[] expectedInputGradient = new float[batch * inputs];
+        Span2D<float> hidden = workspace.Hidden(batch);
+        Span2D<float> delta = workspace.HiddenDelta(batch);
+        Span2D<float> logits = workspace.Logits(batch);
+        Span<float> packing = workspace.Packing;
+        ReadOnlySpan2D<float> w1 = parameters.AsSpan().AsSpan2D(NetworkDimensions.HiddenWeightsOffset, inputs, units, 0);
+        ReadOnlySpan2D<float> w2 = parameters.AsSpan().AsSpan2D(d.OutputWeightsOffset, units, outputs, 0);
+        MatrixProduct.MultiplyThen(x, Operand.AsIs, w1, Operand.AsIs, hidden, packing, ProductEpilogue.AddBiasThenSigmoid, parameters.AsSpan(d.HiddenBiasOffset, units), default);
+        MatrixProduct.MultiplyThen(hidden, Operand.AsIs, w2, Operand.AsIs, logits, packing, ProductEpilogue.AddBias, parameters.AsSpan(d.OutputBiasOffset, outputs), default);
+        float expectedCost = CrossEntropy.FromLogitsCore<float>(logits, problem.Labels, logits);
+        MatrixProduct.Multiply<float>(hidden, Operand.Transposed, logits, Operand.AsIs, expectedGradient.AsSpan().AsSpan2D(d.OutputWeightsOffset, units, outputs, 0), 0f, packing);
+        MatrixProduct.ColumnSums<float>(logits, expectedGradient.AsSpan(d.OutputBiasOffset, outputs));
+        MatrixProduct.MultiplyThen<float>(logits, Operand.AsIs, w2, Operand.Transposed, delta, packing, ProductEpilogue.TimesSigmoidDerivative, default, hidden);
+        MatrixProduct.Multiply(x, Operand.Transposed, delta, Operand.AsIs, expectedGradient.AsSpan().AsSpan2D(NetworkDimensions.HiddenWeightsOffset, inputs, units, 0), 0f, packing);
+        MatrixProduct.ColumnSums<float>(delta, expectedGradient.AsSpan(d.HiddenBiasOffset, units));
+        MatrixProduct.Multiply<float>(delta, Operand.AsIs, w1, Operand.Transposed, new Span2D<float>(expectedInputGradient, batch, inputs), 0f, packing);
+
+        string context = problem.ToString();
+        AssertBitwiseEqual([expectedCost], [cost], $"{context} cost");
+        AssertBitwiseEqual(AsDouble(expectedGradient), AsDouble(gradient), $"{context} gradient");
+        AssertBitwiseEqual(AsDouble(expectedInputGradient), AsDouble(inputGradient), $"{context} input gradient");
+    }
+
     // ---- against the scalar reference ----
 
     [Theory]
