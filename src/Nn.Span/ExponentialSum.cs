@@ -103,11 +103,13 @@ internal static unsafe class ExponentialSum
 
         if (Vector512.IsHardwareAccelerated && length > 0)
         {
-            // A row shorter than one vector: pad it with -Inf (e^-Inf = 0) and run one vector.
+            // A row shorter than one vector: pad it with the shift (e^0, no underflow: an underflowing exponential costs
+            // a microcode assist on Intel cores), run one vector, and clear the padding's lanes.
             Span<float> padded = stackalloc float[Vector512<float>.Count];
-            padded.Fill(float.NegativeInfinity);
+            padded.Fill(shift);
             x.CopyTo(padded);
-            Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift));
+            Vector512<float> row = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(length)).AsSingle();
+            Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift)) & row;
             e.CopyTo(padded);
             padded[..length].CopyTo(destination);
             return Vector512.Sum(e);

@@ -256,11 +256,13 @@ public sealed class SoftmaxTests
     public void Short_float_rows_in_place_with_special_rows_among_them_equal_the_row_by_row_softmax()
     {
         // Rows of up to 16 floats go sixteen at a time through a transposed tile (the last one partial), each tile read
-        // whole before it is written; a tile with a NaN, +Inf or all -Inf row goes row by row. Every row must come out
-        // bitwise equal to Softmax.Row of it, whatever its neighbours hold. Heights cover one partial tile, full tiles
-        // read in quads followed by a short and a longer partial tile, and a clean tile after the special ones.
+        // whole before it is written; a tile with a NaN, +Inf or all -Inf row goes row by row, and so does a last tile
+        // of fewer than six rows (each read before any is written). Every row must come out bitwise equal to
+        // Softmax.Row of it, whatever its neighbours hold. Heights cover rows one by one (3, 5, and 50 = 48 + 2), one
+        // partial tile (6), full tiles read in quads followed by a longer partial tile (23), and a clean tile after the
+        // special ones; the rows one by one hold special rows too.
         var random = new Random(611);
-        foreach ((int width, int height) in Enumerable.Range(1, 16).SelectMany(w => new[] { (w, 3), (w, 5), (w, 23), (w, 50) }))
+        foreach ((int width, int height) in Enumerable.Range(1, 16).SelectMany(w => new[] { (w, 3), (w, 5), (w, 6), (w, 23), (w, 50) }))
         {
             float[] logits = Uniform<float>(random, height * width, -30, 30);
             if (height > 14)
@@ -269,6 +271,10 @@ public sealed class SoftmaxTests
                 logits[(9 * width) + (width / 2)] = float.PositiveInfinity;
                 logits.AsSpan(14 * width, width).Fill(float.NegativeInfinity);
             }
+
+            // In the last rows: a row of -Inf and a row with +Inf.
+            logits.AsSpan((height - 2) * width, width).Fill(float.NegativeInfinity);
+            logits[((height - 1) * width) + (width - 1)] = float.PositiveInfinity;
 
             float[] expected = new float[logits.Length];
             for (int row = 0; row < height; row++)
