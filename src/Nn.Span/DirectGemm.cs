@@ -95,6 +95,13 @@ internal static unsafe class DirectGemm
     private static void Multiply<TEpilogue>(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch, in EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
     {
+        if (RowDotProducts.Suits(m, k, opB, opA == Operand.AsIs ? 1 : aStride))
+        {
+            // A single row times a transposed, shallow B (a single example's dZ2 W2^T): dot products, no copy of B^T.
+            RowDotProducts.Multiply<TEpilogue>(k, a, b, bStride, c, n, beta, epilogue);
+            return;
+        }
+
         if (opB == Operand.Transposed)
         {
             // op(B)[p, j] = B[j, p] -> scratch[p * n + j]

@@ -262,6 +262,11 @@ public sealed unsafe class PageBoundaryTests : IDisposable
         data.Add(49, 10, 20);
         data.Add(512, 10, 256);
 
+        // A single row times a transposed, shallow B (dot products): block and vector tails, B's last row read masked.
+        data.Add(1, 33, 10);
+        data.Add(1, 17, 16);
+        data.Add(1, 5, 3);
+
         // A with a narrow C and a deep product (dot products): chunk and vector tails, an odd last row.
         data.Add(33, 10, 300);
         data.Add(5, 12, 529);
