@@ -20,6 +20,7 @@ namespace Nn.Span;
 internal static unsafe class DirectGemm
 {
     private const int TileRows = 8;
+    private const int QuarterRows = 4;
     private const int BandRows = 16;
     private const int Lanes = 16;
 
@@ -239,6 +240,12 @@ internal static unsafe class DirectGemm
 
         if (!right)
         {
+            if (rows <= QuarterRows)
+            {
+                QuarterTile<TEpilogue>(depth, a0, a1, a2, a3, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+                return;
+            }
+
             NarrowTile<TEpilogue>(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
             return;
         }
@@ -600,6 +607,56 @@ internal static unsafe class DirectGemm
         if (rows > 5) Store<TEpilogue>(c + (5 * cStride), c5, zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
         if (rows > 6) Store<TEpilogue>(c + (6 * cStride), c6, zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
         if (rows > 7) Store<TEpilogue>(c + (7 * cStride), c7, zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
+    }
+
+    /// <summary>
+    /// The tile of at most four rows and 16 columns: two accumulators per row, over the even and the odd steps, so that
+    /// two chains of multiply-adds per row run side by side (with one per row, four rows left the multiply-add units
+    /// waiting on each chain for half of the time).
+    /// </summary>
+    private static void QuarterTile<TEpilogue>(
+        int depth, float* a0, float* a1, float* a2, float* a3, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows,
+        Vector512<float> mask, EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        Vector512<float> even0 = default, even1 = default, even2 = default, even3 = default;
+        Vector512<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
+        Vector512<float> zero = Vector512<float>.Zero;
+        nint p = 0;
+        for (; p + 1 < depth; p += 2)
+        {
+            // even_r += op(A)[r, p] * op(B)[p, :], odd_r += op(A)[r, p + 1] * op(B)[p + 1, :] for the four rows r
+            Vector512<float> bEven = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
+            Vector512<float> bOdd = Avx512F.MaskLoad(b + ((p + 1) * bStride), mask, zero);
+            nint offset = p * depthStep;
+            even0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bEven, even0);
+            even1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bEven, even1);
+            even2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bEven, even2);
+            even3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bEven, even3);
+            offset += depthStep;
+            odd0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bOdd, odd0);
+            odd1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bOdd, odd1);
+            odd2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bOdd, odd2);
+            odd3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bOdd, odd3);
+        }
+
+        if (p < depth)
+        {
+            Vector512<float> bLast = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
+            nint offset = p * depthStep;
+            even0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bLast, even0);
+            even1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bLast, even1);
+            even2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bLast, even2);
+            even3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bLast, even3);
+        }
+
+        Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
+        float* sigmoid = epilogue.Sigmoid;
+        nint sigmoidStride = epilogue.SigmoidStride;
+        Store<TEpilogue>(c, even0 + odd0, zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (rows > 1) Store<TEpilogue>(c + cStride, even1 + odd1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), even2 + odd2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), even3 + odd3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
     }
 
     /// <summary>
