@@ -97,20 +97,28 @@ internal static class Guard
     {
         if (MatrixMemory.Overlap(input, output) == MatrixOverlap.Partial)
         {
-            throw new ArgumentException(
-                "The output matrix partially overlaps an input; pass the same view for an in-place call or separate buffers.",
-                outputName);
+            ThrowPartialOverlap(outputName);
         }
     }
 
     /// <summary>Rejects two matrix views that share any element, including exact aliasing.</summary>
+    // The throws are calls of their own, so that these checks stay small enough to be inlined into every entry point.
     public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan2D<T> output, string outputName, string inputName)
     {
         if (MatrixMemory.Overlap(input, output) != MatrixOverlap.None)
         {
-            throw new ArgumentException($"'{outputName}' must not share memory with '{inputName}'.", outputName);
+            ThrowSharedMemory(outputName, inputName);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowPartialOverlap(string outputName) =>
+        throw new ArgumentException(
+            "The output matrix partially overlaps an input; pass the same view for an in-place call or separate buffers.", outputName);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowSharedMemory(string outputName, string inputName) =>
+        throw new ArgumentException($"'{outputName}' must not share memory with '{inputName}'.", outputName);
 
     /// <summary>Rejects a matrix view and a vector that share any element.</summary>
     public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan<T> output, string outputName, string inputName)

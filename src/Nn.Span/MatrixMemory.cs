@@ -38,6 +38,9 @@ internal static class MatrixMemory
     /// (so two column blocks of one matrix do not overlap); views with different strides are compared by
     /// their address ranges, which may reject an exotic interleaving that shares no element.
     /// </summary>
+    // Inlined: the argument checks of every call run it on views of distinct buffers, which the address ranges alone
+    // tell apart; the exact test of overlapping ranges is a call of its own.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static MatrixOverlap Overlap<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b)
     {
         if (a.IsEmpty || b.IsEmpty)
@@ -48,9 +51,7 @@ internal static class MatrixMemory
         nint size = Unsafe.SizeOf<T>();
         nint strideA = RowStride(a);
         nint strideB = RowStride(b);
-        ref T startA = ref a.DangerousGetReference();
-        ref T startB = ref b.DangerousGetReference();
-        nint byteOffset = Unsafe.ByteOffset(ref startA, ref startB); // start of b relative to start of a
+        nint byteOffset = Unsafe.ByteOffset(ref a.DangerousGetReference(), ref b.DangerousGetReference()); // start of b relative to start of a
         nint extentA = (((a.Height - 1) * strideA) + a.Width) * size;
         nint extentB = (((b.Height - 1) * strideB) + b.Width) * size;
 
@@ -60,12 +61,19 @@ internal static class MatrixMemory
             return MatrixOverlap.None;
         }
 
-        if (byteOffset == 0 && strideA == strideB && a.Width == b.Width)
+        return OverlappingRanges(a.Height, a.Width, strideA, b.Height, b.Width, strideB, byteOffset, size);
+    }
+
+    /// <summary>The exact test for views whose address ranges intersect (see <see cref="Overlap"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static MatrixOverlap OverlappingRanges(int heightA, int widthA, nint strideA, int heightB, int widthB, nint strideB, nint byteOffset, nint size)
+    {
+        if (byteOffset == 0 && strideA == strideB && widthA == widthB)
         {
             return MatrixOverlap.Exact;
         }
 
-        if (strideA != strideB || byteOffset % size != 0 || a.Height == 1 && b.Height == 1)
+        if (strideA != strideB || byteOffset % size != 0 || heightA == 1 && heightB == 1)
         {
             return MatrixOverlap.Partial;
         }
@@ -77,7 +85,7 @@ internal static class MatrixMemory
         nint elementOffset = byteOffset / size;
         nint q = elementOffset >= 0 ? elementOffset / s : -((-elementOffset + s - 1) / s);
         nint r = elementOffset - (q * s);
-        return SharesElement(q, r, b.Width, b.Height, a.Width, a.Height, s)
+        return SharesElement(q, r, widthB, heightB, widthA, heightA, s)
             ? MatrixOverlap.Partial
             : MatrixOverlap.None;
     }
