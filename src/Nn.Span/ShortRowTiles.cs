@@ -538,7 +538,35 @@ internal static unsafe class ShortRowTiles
             StorePartQuads(u0, first, stride4, kept);
             StorePartQuads(u1, first + stride, stride4, kept);
             StorePartQuads(u2, first + (2 * stride), stride4, kept);
-            StorePartQuads(u3, first + (3 * stride), stride4, kept);
+            StoreLastRowPartQuads(u3, first + (3 * stride), stride4, kept, count);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="StorePartQuads"/> for u_3, whose lane 3 is the tile's last row: that quad is stored as exactly its
+    /// <paramref name="count"/> floats. A masked store spans 64 bytes, and from the last row it would span the start of
+    /// the next tile's first row; in place, a read that overlaps a masked store waits until the store reaches the cache,
+    /// so the next tile could not start until this one was written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLastRowPartQuads(Vector512<float> quads, float* first, nint stride4, Vector512<float> kept, int count)
+    {
+        Avx512F.MaskStore(first, kept & Vector512.Create(-1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
+        Avx512F.MaskStore(first + stride4 - 4, kept & Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
+        Avx512F.MaskStore(first + (2 * stride4) - 8, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle(), quads);
+        Vector128<float> last = Avx512F.ExtractVector128(quads, 3);
+        float* row = first + (3 * stride4);
+        if (count == 1)
+        {
+            Sse.StoreScalar(row, last);
+        }
+        else
+        {
+            Sse.StoreLow(row, last);
+            if (count == 3)
+            {
+                row[2] = last.GetElement(2);
+            }
         }
     }
 
