@@ -108,7 +108,7 @@ internal static unsafe class ExponentialSum
             Span<float> padded = stackalloc float[Vector512<float>.Count];
             padded.Fill(shift);
             x.CopyTo(padded);
-            Vector512<float> row = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(length)).AsSingle();
+            Vector512<float> row = LaneMask.First(length);
             Vector512<float> e = FloatExponential.ExpOfNonPositive(Vector512.Create((ReadOnlySpan<float>)padded) - Vector512.Create(shift)) & row;
             e.CopyTo(padded);
             padded[..length].CopyTo(destination);

@@ -551,9 +551,7 @@ internal static unsafe class ShortRowTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreLastRowPartQuads(Vector512<float> quads, float* first, nint stride4, Vector512<float> kept, int count)
     {
-        Avx512F.MaskStore(first, kept & Vector512.Create(-1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
-        Avx512F.MaskStore(first + stride4 - 4, kept & Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
-        Avx512F.MaskStore(first + (2 * stride4) - 8, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle(), quads);
+        StoreFirstPartQuads(quads, first, stride4, kept);
         Vector128<float> last = Avx512F.ExtractVector128(quads, 3);
         float* row = first + (3 * stride4);
         if (count == 1)
@@ -586,10 +584,17 @@ internal static unsafe class ShortRowTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StorePartQuads(Vector512<float> quads, float* first, nint stride4, Vector512<float> kept)
     {
+        StoreFirstPartQuads(quads, first, stride4, kept);
+        Avx512F.MaskStore(first + (3 * stride4) - 12, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), quads);
+    }
+
+    /// <summary>Lanes 0, 1 and 2 of <see cref="StorePartQuads"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFirstPartQuads(Vector512<float> quads, float* first, nint stride4, Vector512<float> kept)
+    {
         Avx512F.MaskStore(first, kept & Vector512.Create(-1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
         Avx512F.MaskStore(first + stride4 - 4, kept & Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle(), quads);
         Avx512F.MaskStore(first + (2 * stride4) - 8, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle(), quads);
-        Avx512F.MaskStore(first + (3 * stride4) - 12, kept & Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), quads);
     }
 
     /// <summary>
