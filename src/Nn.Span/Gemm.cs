@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -65,28 +66,39 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(workspace);
-        bool aTransposed = ToOperand(transposeA, nameof(transposeA)) == Operand.Transposed;
-        bool bTransposed = ToOperand(transposeB, nameof(transposeB)) == Operand.Transposed;
-        int m = aTransposed ? a.Width : a.Height;
-        int k = aTransposed ? a.Height : a.Width;
-        int bDepth = bTransposed ? b.Width : b.Height;
-        int n = bTransposed ? b.Height : b.Width;
+        if ((uint)transposeA > (uint)Transpose.Transposed)
+        {
+            ThrowUnknownTranspose(transposeA, nameof(transposeA));
+        }
+
+        if ((uint)transposeB > (uint)Transpose.Transposed)
+        {
+            ThrowUnknownTranspose(transposeB, nameof(transposeB));
+        }
+
+        Operand opA = transposeA == Transpose.Transposed ? Operand.Transposed : Operand.AsIs;
+        Operand opB = transposeB == Transpose.Transposed ? Operand.Transposed : Operand.AsIs;
+        int m = opA == Operand.Transposed ? a.Width : a.Height;
+        int k = opA == Operand.Transposed ? a.Height : a.Width;
+        int bDepth = opB == Operand.Transposed ? b.Width : b.Height;
+        int n = opB == Operand.Transposed ? b.Height : b.Width;
         if (bDepth != k)
         {
-            throw new ArgumentException(
-                $"op(A) is {m} x {k}, so op(B) needs {k} rows, but it is {bDepth} x {n}.", nameof(b));
+            ThrowDepthMismatch(m, k, bDepth, n, nameof(b));
         }
 
         Guard.Shape(c.Height, c.Width, m, n, nameof(c));
         Guard.NoOverlap(a, c, nameof(c), nameof(a));
         Guard.NoOverlap(b, c, nameof(c), nameof(b));
-        MatrixProduct.Multiply(a, aTransposed ? Operand.Transposed : Operand.AsIs, b, bTransposed ? Operand.Transposed : Operand.AsIs, c, beta, workspace.Buffer.Span);
+        MatrixProduct.Multiply(a, opA, b, opB, c, beta, workspace.Buffer.Span);
     }
 
-    private static Operand ToOperand(Transpose transpose, string parameterName) => transpose switch
-    {
-        Transpose.None => Operand.AsIs,
-        Transpose.Transposed => Operand.Transposed,
-        _ => throw new ArgumentOutOfRangeException(parameterName, transpose, "Expected Transpose.None or Transpose.Transposed."),
-    };
+    // The throws are calls of their own: built in place, their messages' locals made every call zero a larger frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowUnknownTranspose(Transpose transpose, string parameterName) =>
+        throw new ArgumentOutOfRangeException(parameterName, transpose, "Expected Transpose.None or Transpose.Transposed.");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDepthMismatch(int m, int k, int bDepth, int n, string parameterName) =>
+        throw new ArgumentException($"op(A) is {m} x {k}, so op(B) needs {k} rows, but it is {bDepth} x {n}.", parameterName);
 }
