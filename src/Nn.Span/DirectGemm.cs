@@ -38,6 +38,13 @@ internal static unsafe class DirectGemm
         n <= 2 * Lanes || m <= TileRows || k <= 16 || (long)m * n * k <= 64L * 64 * 64 || (k >= 32 && (long)k * n <= 64 * 1024);
 
     /// <summary>
+    /// Whether a float product of M, N, K &gt;= 1 runs in the direct form here: the form is supported and suits the shape,
+    /// and when op(B) is transposed, <paramref name="scratchLength"/> floats hold its K x N copy.
+    /// </summary>
+    public static bool Takes(int m, int n, int k, Operand opB, long scratchLength) =>
+        IsSupported && m > 0 && n > 0 && k > 0 && Suits(m, n, k) && (opB == Operand.AsIs || scratchLength >= (long)k * n);
+
+    /// <summary>
     /// C = op(A) op(B) + beta C for float. When op(B) is transposed it is first copied, K x N row-major, into
     /// <paramref name="scratch"/> (which then needs K N elements). Shapes are checked by the caller.
     /// </summary>

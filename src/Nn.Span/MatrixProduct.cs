@@ -54,8 +54,7 @@ internal static class MatrixProduct
             return;
         }
 
-        if (typeof(T) == typeof(float) && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
-            (opB == Operand.AsIs || packing.Length >= (long)k * n))
+        if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))
         {
             fixed (T* aPointer = &a.DangerousGetReference())
             fixed (T* bPointer = &b.DangerousGetReference())
@@ -107,8 +106,7 @@ internal static class MatrixProduct
         int m = c.Height;
         int n = c.Width;
         int k = opA == Operand.AsIs ? a.Width : a.Height;
-        if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && DirectGemm.IsSupported && DirectGemm.Suits(m, n, k) &&
-            (opB == Operand.AsIs || packing.Length >= (long)k * n))
+        if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))
         {
             fixed (T* aPointer = &a.DangerousGetReference())
             fixed (T* bPointer = &b.DangerousGetReference())

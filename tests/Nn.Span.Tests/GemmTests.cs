@@ -111,6 +111,23 @@ public sealed class GemmTests
         }
     }
 
+    [Fact]
+    public void Few_rows_times_a_transposed_b_too_large_to_copy_take_the_packed_path_and_match_the_triple_loop()
+    {
+        // Two rows suit the direct form, but it first copies op(B) = B^T (K N floats) into the workspace: with
+        // 1000 x 1200 it does not fit, so the product runs packed; as stored (no copy needed) it runs direct.
+        long workspaceLength = new GemmWorkspace<float>().Buffer.Length;
+        Assert.True(1200L * 1000 > workspaceLength);
+        if (DirectGemm.IsSupported)
+        {
+            Assert.False(DirectGemm.Takes(2, 1000, 1200, Operand.Transposed, workspaceLength));
+            Assert.True(DirectGemm.Takes(2, 1000, 1200, Operand.AsIs, workspaceLength));
+        }
+
+        Check<float>(2, 1000, 1200, Transpose.None, Transpose.Transposed, beta: 0f, pitch: 3);
+        Check<float>(2, 1000, 1200, Transpose.Transposed, Transpose.None, beta: 0.5f, pitch: 0);
+    }
+
     private static void Check<T>(int m, int n, int k, Transpose transposeA, Transpose transposeB, T beta, int pitch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
