@@ -22,16 +22,37 @@ internal static unsafe class DeepNarrowGemm
     /// <summary>The widest C this form takes: 24 accumulators and three operands fit the 32 registers.</summary>
     public const int MaxColumns = 12;
 
-    /// <summary>The shallowest product this form takes: below it, summing the accumulators costs more than it saves.</summary>
+    /// <summary>The depth from which this form takes any height and up to 12 columns.</summary>
     public const int MinDepth = 256;
+
+    /// <summary>
+    /// Shallower products with at most 10 columns run here when min(M, 64) K (16 - N) reaches this: the band's share of
+    /// idle lanes (16 - N of 16) and the rows over which the copy of op(B) is spread must outweigh the sums across
+    /// lanes, paid once per row and column. Measured on an Intel Xeon (Sapphire Rapids class) against the row-wise
+    /// band, this form was 1.03-1.14x faster at 64 x 96 x 10, 48 x 128 x 10, 32 x 192 x 10, 48 x 96 x 8, 32 x 128 x 8 and
+    /// 32 x 96 x 5 (M x K x N), and 0.90-0.96x at 48 x 96 x 10, 32 x 128 x 10, 24 x 192 x 10, 32 x 96 x 8 and 24 x 128 x 8,
+    /// which this threshold separates; 1.09x for the digits network's logits (64 x 128 x 10).
+    /// </summary>
+    private const long ShallowWork = 1 << 15;
+
+    /// <summary>
+    /// The least depth of a shallower product: 96, or 64 with at most 5 columns (64 x 64 x 10 ran 0.88x, 256 x 64 x 10
+    /// 0.92x, and 64 x 64 x 5 1.13x, 256 x 64 x 5 1.27x).
+    /// </summary>
+    private static int LeastShallowDepth(int n) => n <= 5 ? 64 : 96;
 
     /// <summary>Depths per chunk: the chunk of op(B)'s columns (at most 12 x 512 floats = 24 KiB) stays in L1.</summary>
     private const int ChunkDepth = 512;
 
     private const int Lanes = 16;
 
-    /// <summary>Whether the form serves C = op(A) op(B) of this shape: A as stored, at most 12 columns, K &gt;= 256.</summary>
-    public static bool Suits(Operand opA, int n, int k) => opA == Operand.AsIs && n <= MaxColumns && k >= MinDepth && Avx512F.IsSupported;
+    /// <summary>
+    /// Whether the form serves C = op(A) op(B) of this shape: A as stored, at most 12 columns, and K &gt;= 256, or with
+    /// at most 10 columns a shallower product of enough rows (see <see cref="ShallowWork"/>).
+    /// </summary>
+    public static bool Suits(Operand opA, int m, int n, int k) =>
+        opA == Operand.AsIs && n <= MaxColumns && Avx512F.IsSupported &&
+        (k >= MinDepth || (n <= 10 && k >= LeastShallowDepth(n) && (long)Math.Min(m, 64) * k * (Lanes - n) >= ShallowWork));
 
     /// <summary>
     /// C (M x N, N &lt;= 12) = A op(B) + beta C, plus <paramref name="bias"/> (N values, beta = 0) when it is not null. With

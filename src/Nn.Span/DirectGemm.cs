@@ -68,7 +68,7 @@ internal static unsafe class DirectGemm
             return;
         }
 
-        if (epilogue.Kind is ProductEpilogue.None or ProductEpilogue.AddBias && DeepNarrowGemm.Suits(opA, n, k))
+        if (epilogue.Kind is ProductEpilogue.None or ProductEpilogue.AddBias && DeepNarrowGemm.Suits(opA, m, n, k))
         {
             DeepNarrowGemm.Multiply(a, aStride, b, bStride, opB, c, cStride, m, n, k, beta, epilogue.Kind == ProductEpilogue.AddBias ? epilogue.Bias : null);
             return;

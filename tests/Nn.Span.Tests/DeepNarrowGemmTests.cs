@@ -34,10 +34,11 @@ public sealed unsafe class DeepNarrowGemmTests
     public void The_kernel_matches_the_double_triple_loop(int m, int n)
     {
         Assert.SkipUnless(Avx512F.IsSupported, "The kernel needs AVX-512.");
-        // Depths: the least, whole vectors, a vector tail, one chunk, a chunk and a depth, two chunks and a vector tail.
-        foreach (int k in new[] { 256, 271, 512, 513, 1031 })
+        // Depths: shallow ones taken with enough rows (whole vectors, a vector tail), the least taken at any height, a
+        // vector tail, one chunk, a chunk and a depth, two chunks and a vector tail.
+        foreach (int k in new[] { 64, 96, 100, 128, 256, 271, 512, 513, 1031 })
         {
-            Assert.True(DeepNarrowGemm.Suits(Operand.AsIs, n, k));
+            Assert.True(k < DeepNarrowGemm.MinDepth || DeepNarrowGemm.Suits(Operand.AsIs, m, n, k));
             foreach (Operand opB in new[] { Operand.AsIs, Operand.Transposed })
             {
                 Check(m, n, k, opB, 0f, withBias: false, throughGemm: false);
@@ -49,6 +50,8 @@ public sealed unsafe class DeepNarrowGemmTests
 
     [Theory]
     [InlineData(256, 10, 512)] // mnist: z = h W2
+    [InlineData(64, 10, 128)] // digits: z = h W2
+    [InlineData(40, 5, 97)]
     [InlineData(33, 12, 300)]
     [InlineData(7, 1, 1000)]
     public void The_public_product_matches_the_double_triple_loop(int m, int n, int k)
@@ -62,14 +65,25 @@ public sealed unsafe class DeepNarrowGemmTests
     }
 
     [Fact]
-    public void The_form_takes_only_A_as_stored_with_at_most_12_columns_and_a_depth_of_at_least_256()
+    public void The_form_takes_A_as_stored_with_at_most_12_columns_at_a_depth_of_256_or_a_shallower_one_with_enough_rows()
     {
         bool avx512 = Avx512F.IsSupported;
-        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 10, 512));
-        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 12, 256));
-        Assert.False(DeepNarrowGemm.Suits(Operand.Transposed, 10, 512));
-        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 13, 512));
-        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 10, 255));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 1, 10, 512));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 1, 12, 256));
+        Assert.False(DeepNarrowGemm.Suits(Operand.Transposed, 256, 10, 512));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 256, 13, 512));
+
+        // Shallower: min(M, 64) K (16 - N) >= 2^15, K >= 96 (64 with at most 5 columns), at most 10 columns.
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 64, 10, 128));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 1000, 10, 96));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 32, 8, 128));
+        Assert.Equal(avx512, DeepNarrowGemm.Suits(Operand.AsIs, 256, 5, 64));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 48, 10, 96));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 1000, 10, 95));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 1000, 6, 64));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 1000, 5, 63));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 1000, 11, 255));
+        Assert.False(DeepNarrowGemm.Suits(Operand.AsIs, 1, 10, 255));
     }
 
     [Fact]

@@ -270,6 +270,10 @@ public sealed unsafe class PageBoundaryTests : IDisposable
         // A with a narrow C and a deep product (dot products): chunk and vector tails, an odd last row.
         data.Add(33, 10, 300);
         data.Add(5, 12, 529);
+
+        // The same form at shallower depths with enough rows: a vector tail, and whole vectors with an odd last row.
+        data.Add(65, 10, 100);
+        data.Add(49, 5, 64);
         return data;
     }
 
