@@ -135,8 +135,15 @@ internal static unsafe class DirectGemm
             int j = 0;
             if (rows == TileRows && n >= 2 * Lanes)
             {
-                FullTiles<TEpilogue>(
-                    k, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n / (2 * Lanes), prefetchC, epilogue.At(i, 0));
+                if (prefetchC)
+                {
+                    FullTiles<TEpilogue, RequestedLines>(k, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n / (2 * Lanes), epilogue.At(i, 0));
+                }
+                else
+                {
+                    FullTiles<TEpilogue, CachedLines>(k, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n / (2 * Lanes), epilogue.At(i, 0));
+                }
+
                 j = n - (n % (2 * Lanes));
             }
 
@@ -164,11 +171,16 @@ internal static unsafe class DirectGemm
     /// tile but the accumulators (with a short depth, such as the 10 classes of dZ2 W2^T, the set-up of a separate call
     /// per tile cost as much as a third of the multiply-adds).
     /// </summary>
+    /// <remarks>
+    /// With <typeparamref name="TLines"/> = <see cref="RequestedLines"/>, each tile requests its lines of C first
+    /// (<see cref="ShallowWithLargeC"/>). A type rather than an argument: the outer product of a single example calls this
+    /// once per band, and one more argument cost it about 1% of the online step.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void FullTiles<TEpilogue>(
-        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int blocks, bool prefetchC,
-        EpilogueArguments epilogue)
+    private static void FullTiles<TEpilogue, TLines>(
+        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int blocks, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
+        where TLines : struct
     {
         Vector512<float> zero = Vector512<float>.Zero;
 
@@ -185,7 +197,7 @@ internal static unsafe class DirectGemm
             float* a0 = a;
             float* a4 = a + (4 * rowStep);
             float* bRow = b + column;
-            if (prefetchC)
+            if (typeof(TLines) == typeof(RequestedLines))
             {
                 PrefetchTile(c + column, cStride);
             }
@@ -462,6 +474,12 @@ internal static unsafe class DirectGemm
                 i - start, 0);
         }
     }
+
+    /// <summary>Full tiles that request their lines of C before their steps.</summary>
+    private struct RequestedLines;
+
+    /// <summary>Full tiles that leave C's lines to the stores.</summary>
+    private struct CachedLines;
 
     /// <summary>A band of sixteen rows.</summary>
     private struct SixteenRows;
