@@ -128,26 +128,26 @@ internal static unsafe class DirectGemm
             return;
         }
 
-        bool prefetchC = ShallowWithLargeC(m, n, k);
+        // Every full 8 x 32 tile in one call, then the tiles left: the columns past the last full block in the full
+        // bands, and every column of a last band of fewer rows.
+        int fullBands = n >= 2 * Lanes ? m / TileRows : 0;
+        if (fullBands > 0)
+        {
+            if (ShallowWithLargeC(m, n, k))
+            {
+                FullTiles<TEpilogue, RequestedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, fullBands, n / (2 * Lanes), epilogue);
+            }
+            else
+            {
+                FullTiles<TEpilogue, CachedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, fullBands, n / (2 * Lanes), epilogue);
+            }
+        }
+
+        int fullColumns = n - (n % (2 * Lanes));
         for (int i = 0; i < m; i += TileRows)
         {
             int rows = Math.Min(TileRows, m - i);
-            int j = 0;
-            if (rows == TileRows && n >= 2 * Lanes)
-            {
-                if (prefetchC)
-                {
-                    FullTiles<TEpilogue, RequestedLines>(k, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n / (2 * Lanes), epilogue.At(i, 0));
-                }
-                else
-                {
-                    FullTiles<TEpilogue, CachedLines>(k, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n / (2 * Lanes), epilogue.At(i, 0));
-                }
-
-                j = n - (n % (2 * Lanes));
-            }
-
-            for (; j < n; j += 2 * Lanes)
+            for (int j = i < fullBands * TileRows ? fullColumns : 0; j < n; j += 2 * Lanes)
             {
                 Tile<TEpilogue>(
                     k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows,
@@ -167,18 +167,20 @@ internal static unsafe class DirectGemm
     private static bool ShallowWithLargeC(int m, int n, int k) => k <= 16 && (long)m * n > 16 * 1024;
 
     /// <summary>
-    /// The full 8 x 32 tiles of one band of eight rows, left to right, in one call: no masks, and nothing set up per
-    /// tile but the accumulators (with a short depth, such as the 10 classes of dZ2 W2^T, the set-up of a separate call
-    /// per tile cost as much as a third of the multiply-adds).
+    /// The full 8 x 32 tiles of the first <paramref name="bands"/> bands of eight rows, <paramref name="blocks"/> tiles
+    /// each, band by band and left to right, in one call: no masks, and nothing set up per tile but the accumulators
+    /// (with a short depth, such as the 10 classes of dZ2 W2^T, the set-up of a separate call per tile cost as much as a
+    /// third of the multiply-adds; with a single step, the outer product h^T dZ2 of a single example, a call per band
+    /// cost about 5% of the online step).
     /// </summary>
     /// <remarks>
     /// With <typeparamref name="TLines"/> = <see cref="RequestedLines"/>, each tile requests its lines of C first
-    /// (<see cref="ShallowWithLargeC"/>). A type rather than an argument: the outer product of a single example calls this
-    /// once per band, and one more argument cost it about 1% of the online step.
+    /// (<see cref="ShallowWithLargeC"/>): a type rather than an argument, so that the other tiles pay nothing for it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void FullTiles<TEpilogue, TLines>(
-        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int blocks, EpilogueArguments epilogue)
+        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int bands, int blocks,
+        EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
         where TLines : struct
     {
@@ -187,67 +189,72 @@ internal static unsafe class DirectGemm
         // Rows 0-3 and 4-7 are read from two pointers, each plus 0, 1, 2 or 3 row steps.
         nint s1 = rowStep;
         nint s3 = 3 * rowStep;
-        float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
-        for (int block = 0; block < blocks; block++)
+        for (int band = 0; band < bands; band++)
         {
-            nint column = block * 2 * Lanes;
-            Vector512<float> c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
-            Vector512<float> c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
-            float* a0 = a;
-            float* a4 = a + (4 * rowStep);
-            float* bRow = b + column;
-            if (typeof(TLines) == typeof(RequestedLines))
+            float* aBand = a + (band * TileRows * rowStep);
+            float* cBand = c + (band * TileRows * cStride);
+            float* sigmoidBand = epilogue.Sigmoid + (band * TileRows * sigmoidStride);
+            for (int block = 0; block < blocks; block++)
             {
-                PrefetchTile(c + column, cStride);
-            }
+                nint column = block * 2 * Lanes;
+                Vector512<float> c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+                Vector512<float> c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+                float* a0 = aBand;
+                float* a4 = aBand + (4 * rowStep);
+                float* bRow = b + column;
+                if (typeof(TLines) == typeof(RequestedLines))
+                {
+                    PrefetchTile(cBand + column, cStride);
+                }
 
-            for (int p = depth; p > 0; p--)
-            {
-                // c_r += op(A)[r, p] * op(B)[p, j..j+31] for the eight rows r
-                Vector512<float> b0 = Vector512.Load(bRow);
-                Vector512<float> b1 = Vector512.Load(bRow + Lanes);
-                Vector512<float> x = Vector512.Create(a0[0]);
-                c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
-                c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-                x = Vector512.Create(a0[s1]);
-                c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
-                c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-                x = Vector512.Create(a0[2 * s1]);
-                c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
-                c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-                x = Vector512.Create(a0[s3]);
-                c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
-                c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-                x = Vector512.Create(a4[0]);
-                c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
-                c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-                x = Vector512.Create(a4[s1]);
-                c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
-                c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-                x = Vector512.Create(a4[2 * s1]);
-                c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
-                c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-                x = Vector512.Create(a4[s3]);
-                c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
-                c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-                a0 += depthStep;
-                a4 += depthStep;
-                bRow += bStride;
-            }
+                for (int p = depth; p > 0; p--)
+                {
+                    // c_r += op(A)[r, p] * op(B)[p, j..j+31] for the eight rows r
+                    Vector512<float> b0 = Vector512.Load(bRow);
+                    Vector512<float> b1 = Vector512.Load(bRow + Lanes);
+                    Vector512<float> x = Vector512.Create(a0[0]);
+                    c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+                    c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                    x = Vector512.Create(a0[s1]);
+                    c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+                    c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                    x = Vector512.Create(a0[2 * s1]);
+                    c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+                    c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                    x = Vector512.Create(a0[s3]);
+                    c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+                    c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                    x = Vector512.Create(a4[0]);
+                    c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+                    c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+                    x = Vector512.Create(a4[s1]);
+                    c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+                    c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+                    x = Vector512.Create(a4[2 * s1]);
+                    c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+                    c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                    x = Vector512.Create(a4[s3]);
+                    c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+                    c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+                    a0 += depthStep;
+                    a4 += depthStep;
+                    bRow += bStride;
+                }
 
-            Vector512<float> biasLeft = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column) : zero;
-            Vector512<float> biasRight = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column + Lanes) : zero;
-            float* cBlock = c + column;
-            float* sigmoidBlock = sigmoid + column;
-            StoreFull<TEpilogue>(cBlock, c00, c01, beta, biasLeft, biasRight, sigmoidBlock);
-            StoreFull<TEpilogue>(cBlock + cStride, c10, c11, beta, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
-            StoreFull<TEpilogue>(cBlock + (2 * cStride), c20, c21, beta, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
-            StoreFull<TEpilogue>(cBlock + (3 * cStride), c30, c31, beta, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
-            StoreFull<TEpilogue>(cBlock + (4 * cStride), c40, c41, beta, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
-            StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
-            StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
-            StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
+                Vector512<float> biasLeft = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column) : zero;
+                Vector512<float> biasRight = TEpilogue.ReadsBias ? Vector512.Load(epilogue.Bias + column + Lanes) : zero;
+                float* cBlock = cBand + column;
+                float* sigmoidBlock = sigmoidBand + column;
+                StoreFull<TEpilogue>(cBlock, c00, c01, beta, biasLeft, biasRight, sigmoidBlock);
+                StoreFull<TEpilogue>(cBlock + cStride, c10, c11, beta, biasLeft, biasRight, sigmoidBlock + sigmoidStride);
+                StoreFull<TEpilogue>(cBlock + (2 * cStride), c20, c21, beta, biasLeft, biasRight, sigmoidBlock + (2 * sigmoidStride));
+                StoreFull<TEpilogue>(cBlock + (3 * cStride), c30, c31, beta, biasLeft, biasRight, sigmoidBlock + (3 * sigmoidStride));
+                StoreFull<TEpilogue>(cBlock + (4 * cStride), c40, c41, beta, biasLeft, biasRight, sigmoidBlock + (4 * sigmoidStride));
+                StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
+                StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
+                StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
+            }
         }
     }
 
