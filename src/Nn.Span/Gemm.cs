@@ -93,25 +93,11 @@ public static class Gemm
         if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, workspace.Buffer.Length))
         {
             // A small or thin float product: straight to the direct kernels, without the general dispatch.
-            MultiplyDirect(a, opA, b, opB, c, float.CreateTruncating(beta), workspace.Buffer);
+            MatrixProduct.DirectFloat(a, opA, b, opB, c, float.CreateTruncating(beta), workspace.Buffer.Span);
             return;
         }
 
         MatrixProduct.Multiply(a, opA, b, opB, c, beta, workspace.Buffer.Span);
-    }
-
-    private static unsafe void MultiplyDirect<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, float beta, AlignedBuffer<T> scratch)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        fixed (T* aPointer = &a.DangerousGetReference())
-        fixed (T* bPointer = &b.DangerousGetReference())
-        fixed (T* cPointer = &c.DangerousGetReference())
-        fixed (T* scratchPointer = scratch.Span)
-        {
-            DirectGemm.Multiply(
-                (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
-                (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), c.Height, c.Width, opA == Operand.AsIs ? a.Width : a.Height, beta, (float*)scratchPointer);
-        }
     }
 
     // The throws are calls of their own: built in place, their messages' locals made every call zero a larger frame.

@@ -56,16 +56,7 @@ internal static class MatrixProduct
 
         if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))
         {
-            fixed (T* aPointer = &a.DangerousGetReference())
-            fixed (T* bPointer = &b.DangerousGetReference())
-            fixed (T* cPointer = &c.DangerousGetReference())
-            fixed (T* scratch = packing)
-            {
-                DirectGemm.Multiply(
-                    (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
-                    (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), m, n, k, float.CreateTruncating(beta), (float*)scratch);
-            }
-
+            DirectFloat(a, opA, b, opB, c, float.CreateTruncating(beta), packing);
             return;
         }
 
@@ -80,6 +71,25 @@ internal static class MatrixProduct
         }
 
         Direct(a, opA, b, opB, c, beta);
+    }
+
+    /// <summary>
+    /// C = op(A) op(B) + beta C for a float product the direct form takes (<see cref="DirectGemm.Takes"/>): the views
+    /// pinned and handed to its kernels. <paramref name="scratch"/> holds the copy of op(B) when it is transposed.
+    /// </summary>
+    public static unsafe void DirectFloat<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, float beta, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        fixed (T* aPointer = &a.DangerousGetReference())
+        fixed (T* bPointer = &b.DangerousGetReference())
+        fixed (T* cPointer = &c.DangerousGetReference())
+        fixed (T* scratchPointer = scratch)
+        {
+            DirectGemm.Multiply(
+                (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
+                (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), c.Height, c.Width, opA == Operand.AsIs ? a.Width : a.Height, beta,
+                (float*)scratchPointer);
+        }
     }
 
     /// <summary>

@@ -293,6 +293,9 @@ public sealed class GemmTests
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), Transpose.Transposed, new ReadOnlySpan2D<float>(b, 0, 256, 10, 0), Transpose.None, new Span2D<float>(c, 0, 512, 10, 0), 0f, workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), new ReadOnlySpan2D<float>(b, 0, 512, 10, 0), new Span2D<float>(c, 0, 256, 10, 0), workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 600, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 10, 600, 0), Transpose.Transposed, new Span2D<float>(c, 0, 256, 10, 0), 0.5f, workspace);
+
+            // Dot products at a shallower depth with enough rows (the digits network's logits).
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 64, 128, 0), new ReadOnlySpan2D<float>(b, 0, 128, 10, 0), new Span2D<float>(c, 0, 64, 10, 0), workspace);
         }
 
         Assert.Equal(0, Allocations.FewestBytesInARound(Run, repetitions: 3, rounds: 3));
