@@ -109,6 +109,37 @@ public sealed class ActivationsTests
     }
 
     [Fact]
+    public void Long_float_sigmoid_matches_double_reference_at_every_destination_offset_from_a_cache_line()
+    {
+        // Over 64 KiB, the stores start at the destination's first cache-line boundary (the vector before it is
+        // stored last); over 2 MiB they also go around the caches. Each length at all 16 float offsets from a line
+        // boundary, with a tail that is not a whole vector, out of place and in place, with guards on both sides.
+        var random = new Random(103);
+        foreach (int length in new[] { (64 * 1024 / sizeof(float)) + 13, (2 * 1024 * 1024 / sizeof(float)) + 29 })
+        {
+            float[] x = Uniform<float>(random, length, -SigmoidRange<float>(), SigmoidRange<float>());
+            for (int offset = 0; offset < 16; offset++)
+            {
+                int guard = 16 + offset;
+                float[] destination = Guarded<float>(length, guard);
+                Activations.Sigmoid<float>(x, destination.AsSpan(guard, length));
+                AssertGuardsUntouched(destination, guard);
+                for (int i = 0; i < length; i++)
+                {
+                    double exact = Sigmoid(D(x[i]));
+                    AssertWithin(exact, D(destination[guard + i]), SigmoidBound<float>(exact), $"length {length}, offset {offset}, sigmoid({x[i]}) at {i}");
+                }
+
+                float[] inPlace = Guarded<float>(length, guard);
+                x.CopyTo(inPlace, guard);
+                Activations.Sigmoid(inPlace.AsSpan(guard, length));
+                AssertGuardsUntouched(inPlace, guard);
+                AssertUnchanged(destination, inPlace);
+            }
+        }
+    }
+
+    [Fact]
     public void Sigmoid_in_place_equals_out_of_place_for_every_length()
     {
         SigmoidInPlace<float>();

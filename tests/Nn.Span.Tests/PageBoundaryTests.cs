@@ -152,6 +152,30 @@ public sealed unsafe class PageBoundaryTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Edges))]
+    public void Long_float_sigmoid_touches_nothing_past_either_end(bool atEnd)
+    {
+        // Over 64 KiB the stores start at a cache-line boundary; over 2 MiB they go around the caches. Flush against
+        // the end, these destinations start 12 and 44 bytes past a line boundary; flush against the start, on one.
+        RequirePages();
+        var random = new Random(602);
+        foreach (int length in new[] { (64 * 1024 / sizeof(float)) + 13, (2 * 1024 * 1024 / sizeof(float)) + 5 })
+        {
+            string context = $"length {length}, {(atEnd ? "at the end" : "at the start")}";
+            float[] x = Reference.Uniform<float>(random, length, -20, 20);
+            float[] expected = new float[length];
+            Activations.Sigmoid<float>(x, expected);
+
+            Span<float> destination = Place(new float[length], atEnd);
+            Activations.Sigmoid<float>(Place(x, atEnd), destination);
+            AssertBitwise<float>(expected, destination, "sigmoid, " + context);
+            Span<float> inPlace = Place(x, atEnd);
+            Activations.Sigmoid<float>(inPlace);
+            AssertBitwise<float>(expected, inPlace, "sigmoid in place, " + context);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Edges))]
     public void Softmax_rows_and_the_fused_loss_touch_nothing_past_either_end(bool atEnd)
     {
         RequirePages();
