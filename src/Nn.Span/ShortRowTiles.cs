@@ -153,7 +153,7 @@ internal static unsafe class ShortRowTiles
 
                 if (++tilesInProduct == 8)
                 {
-                    total += Vector512.Log(product) * scaled;
+                    total += LogOfLanes(product) * scaled;
                     product = Vector512<float>.One;
                     tilesInProduct = 0;
                 }
@@ -162,11 +162,18 @@ internal static unsafe class ShortRowTiles
 
         if (tilesInProduct > 0)
         {
-            total += Vector512.Log(product) * scaled;
+            total += LogOfLanes(product) * scaled;
         }
 
         return Vector512.Sum(total) + generalPathLoss;
     }
+
+    /// <summary>
+    /// ln of every lane. Vector512.Log, compiled on its own and fully optimised at once: inlined into the loss, whose
+    /// method is compiled in tiers, it left a call to an unoptimised scalar helper on the steady-state path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    internal static Vector512<float> LogOfLanes(Vector512<float> x) => Vector512.Log(x);
 
     /// <summary>
     /// The loss and gradient of one tile of rows, held in sixteen registers from load to store: adds the tile's
@@ -347,7 +354,7 @@ internal static unsafe class ShortRowTiles
     /// and a full transpose (<see cref="LoadTileByRows"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTile(
+    internal static void LoadTile(
         float* source, nint stride, int rows, int width, Vector512<float> lanes, bool quadsReadable,
         out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3, out Vector512<float> t4,
         out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8, out Vector512<float> t9,
@@ -492,7 +499,7 @@ internal static unsafe class ShortRowTiles
     /// stores (<see cref="StoreTileByRows"/>). Nothing past a row is written.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreTile(
+    internal static void StoreTile(
         float* destination, nint stride, int rows, int width, Vector512<float> lanes,
         Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5,
         Vector512<float> t6, Vector512<float> t7, Vector512<float> t8, Vector512<float> t9, Vector512<float> t10, Vector512<float> t11,
@@ -602,7 +609,7 @@ internal static unsafe class ShortRowTiles
     /// in quads (<see cref="LoadColumnQuads"/>): sixteen rows, and at least one row after them, with a row stride that
     /// keeps the up to three floats read past a row's end inside the next row.
     /// </summary>
-    private static bool QuadsReadable(int row, int height, nint stride, int width) =>
+    internal static bool QuadsReadable(int row, int height, nint stride, int width) =>
         height - row > TileRows && ((width + 3) & ~3) <= stride + width;
 
     /// <summary>
