@@ -295,6 +295,13 @@ public sealed class TwoLayerNetwork<T>
     {
         int rows = data.Height;
         NetworkDimensions d = Dimensions;
+        if (typeof(T) == typeof(float) && TinyStep.Suits(d))
+        {
+            return Unsafe.BitCast<float, T>(TinyStep.Run(
+                d, Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(data), labels, Unsafe.BitCast<ReadOnlySpan<T>, ReadOnlySpan<float>>(parameters),
+                Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient)));
+        }
+
         if (typeof(T) == typeof(float) && DirectStep.Suits(d, rows, !inputGradient.IsEmpty, workspace.Packing.Length))
         {
             return Unsafe.BitCast<float, T>(DirectStep.Run(
