@@ -111,9 +111,9 @@ public sealed class ActivationsTests
     [Fact]
     public void Long_float_sigmoid_matches_double_reference_at_every_destination_offset_from_a_cache_line()
     {
-        // Over 64 KiB, the stores start at the destination's first cache-line boundary (the vector before it is
-        // stored last); over 2 MiB they also go around the caches. Each length at all 16 float offsets from a line
-        // boundary, with a tail that is not a whole vector, out of place and in place, with guards on both sides.
+        // Inputs over 64 KiB take the loop that hints lines ahead to the cache; one just over it and one over 2 MiB
+        // (more than a core's L2), each at all 16 float offsets from a cache-line boundary, with a tail that is not a
+        // whole vector, out of place and in place, with guards on both sides.
         var random = new Random(103);
         foreach (int length in new[] { (64 * 1024 / sizeof(float)) + 13, (2 * 1024 * 1024 / sizeof(float)) + 29 })
         {

@@ -154,8 +154,8 @@ public sealed unsafe class PageBoundaryTests : IDisposable
     [MemberData(nameof(Edges))]
     public void Long_float_sigmoid_touches_nothing_past_either_end(bool atEnd)
     {
-        // Over 64 KiB the stores start at a cache-line boundary; over 2 MiB they go around the caches. Flush against
-        // the end, these destinations start 12 and 44 bytes past a line boundary; flush against the start, on one.
+        // Inputs over 64 KiB take the loop that hints lines ahead to the cache: one just over it and one over 2 MiB.
+        // Flush against the end, these destinations start 12 and 44 bytes past a line boundary; against the start, on one.
         RequirePages();
         var random = new Random(602);
         foreach (int length in new[] { (64 * 1024 / sizeof(float)) + 13, (2 * 1024 * 1024 / sizeof(float)) + 5 })
