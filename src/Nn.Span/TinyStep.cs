@@ -424,17 +424,7 @@ internal static unsafe class TinyStep
             }
         }
 
-        (e0 + o0).Store(output);
-        if (TGroup.Outputs > 1)
-        {
-            (e1 + o1).Store(output + Lanes);
-        }
-
-        if (TGroup.Outputs > 2)
-        {
-            (e2 + o2).Store(output + (2 * Lanes));
-            (e3 + o3).Store(output + (3 * Lanes));
-        }
+        StoreGroup<TGroup>(output, e0 + o0, e1 + o1, e2 + o2, e3 + o3);
     }
 
     /// <summary>
@@ -523,16 +513,24 @@ internal static unsafe class TinyStep
             }
         }
 
-        (e0 + o0).Store(sum);
+        StoreGroup<TGroup>(sum, e0 + o0, e1 + o1, e2 + o2, e3 + o3);
+    }
+
+    /// <summary>Stores the group's outputs, vector q at <paramref name="destination"/> + 16 q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreGroup<TGroup>(float* destination, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3)
+        where TGroup : struct, IOutputGroup
+    {
+        s0.Store(destination);
         if (TGroup.Outputs > 1)
         {
-            (e1 + o1).Store(sum + Lanes);
+            s1.Store(destination + Lanes);
         }
 
         if (TGroup.Outputs > 2)
         {
-            (e2 + o2).Store(sum + (2 * Lanes));
-            (e3 + o3).Store(sum + (3 * Lanes));
+            s2.Store(destination + (2 * Lanes));
+            s3.Store(destination + (3 * Lanes));
         }
     }
 

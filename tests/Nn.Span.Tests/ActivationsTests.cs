@@ -76,35 +76,35 @@ public sealed class ActivationsTests
         }
     }
 
-    private static void LongSigmoid<T>(int length)
+    private static void LongSigmoid<T>(int length, int guard = Guard)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(length);
         T[] x = Uniform<T>(random, length, -SigmoidRange<T>(), SigmoidRange<T>());
-        T[] destination = Guarded<T>(length, Guard);
-        Activations.Sigmoid<T>(x, destination.AsSpan(Guard, length));
-        AssertGuardsUntouched(destination, Guard);
+        T[] destination = Guarded<T>(length, guard);
+        Activations.Sigmoid<T>(x, destination.AsSpan(guard, length));
+        AssertGuardsUntouched(destination, guard);
         for (int i = 0; i < length; i++)
         {
             double exact = Sigmoid(D(x[i]));
-            AssertWithin(exact, D(destination[Guard + i]), SigmoidBound<T>(exact), $"{typeof(T).Name} length {length}, sigmoid({x[i]}) at {i}");
+            AssertWithin(exact, D(destination[guard + i]), SigmoidBound<T>(exact), $"{typeof(T).Name} length {length}, sigmoid({x[i]}) at {i}");
         }
 
         // In place, the float kernel gives the same bits; the double path (TensorPrimitives) may take another route for
         // some elements when the alignment differs, so it is held to the bound.
-        T[] inPlace = Guarded<T>(length, Guard);
-        x.CopyTo(inPlace, Guard);
-        Activations.Sigmoid(inPlace.AsSpan(Guard, length));
-        AssertGuardsUntouched(inPlace, Guard);
+        T[] inPlace = Guarded<T>(length, guard);
+        x.CopyTo(inPlace, guard);
+        Activations.Sigmoid(inPlace.AsSpan(guard, length));
+        AssertGuardsUntouched(inPlace, guard);
         if (typeof(T) == typeof(float))
         {
-            AssertUnchanged(destination.AsSpan(Guard, length).ToArray(), inPlace.AsSpan(Guard, length).ToArray());
+            AssertUnchanged(destination.AsSpan(guard, length).ToArray(), inPlace.AsSpan(guard, length).ToArray());
         }
 
         for (int i = 0; i < length; i++)
         {
             double exact = Sigmoid(D(x[i]));
-            AssertWithin(exact, D(inPlace[Guard + i]), SigmoidBound<T>(exact), $"{typeof(T).Name} length {length} in place, sigmoid({x[i]}) at {i}");
+            AssertWithin(exact, D(inPlace[guard + i]), SigmoidBound<T>(exact), $"{typeof(T).Name} length {length} in place, sigmoid({x[i]}) at {i}");
         }
     }
 
@@ -112,29 +112,13 @@ public sealed class ActivationsTests
     public void Long_float_sigmoid_matches_double_reference_at_every_destination_offset_from_a_cache_line()
     {
         // Inputs over 64 KiB take the loop that hints lines ahead to the cache; one just over it and one over 2 MiB
-        // (more than a core's L2), each at all 16 float offsets from a cache-line boundary, with a tail that is not a
-        // whole vector, out of place and in place, with guards on both sides.
-        var random = new Random(103);
+        // (more than a core's L2), each at all 16 float offsets from a cache-line boundary (guards of 16 to 31
+        // elements), with a tail that is not a whole vector, out of place and in place.
         foreach (int length in new[] { (64 * 1024 / sizeof(float)) + 13, (2 * 1024 * 1024 / sizeof(float)) + 29 })
         {
-            float[] x = Uniform<float>(random, length, -SigmoidRange<float>(), SigmoidRange<float>());
             for (int offset = 0; offset < 16; offset++)
             {
-                int guard = 16 + offset;
-                float[] destination = Guarded<float>(length, guard);
-                Activations.Sigmoid<float>(x, destination.AsSpan(guard, length));
-                AssertGuardsUntouched(destination, guard);
-                for (int i = 0; i < length; i++)
-                {
-                    double exact = Sigmoid(D(x[i]));
-                    AssertWithin(exact, D(destination[guard + i]), SigmoidBound<float>(exact), $"length {length}, offset {offset}, sigmoid({x[i]}) at {i}");
-                }
-
-                float[] inPlace = Guarded<float>(length, guard);
-                x.CopyTo(inPlace, guard);
-                Activations.Sigmoid(inPlace.AsSpan(guard, length));
-                AssertGuardsUntouched(inPlace, guard);
-                AssertUnchanged(destination, inPlace);
+                LongSigmoid<float>(length, 16 + offset);
             }
         }
     }
