@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -110,13 +111,28 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>Rows of the source dealt out together, panel by panel (see <see cref="DealRows{T}"/>).</summary>
+    private const int DealtRows = 16;
+
     /// <summary>
     /// Deals the rows of a block out to panels of W = <paramref name="panelWidth"/> elements:
     /// packed[panel][p][j] = source[p, panel W + j], the last panel padded with zeros. Packing A^T (W = MR) and B as
-    /// stored (W = NR) both take this form. Row p is read once, left to right; walking down one panel's column strip
+    /// stored (W = NR) both take this form. Each row is read left to right; walking down one panel's column strip
     /// instead steps a whole row per element group read (4 KiB for 1024 floats), crossing a page each time, where the
-    /// hardware prefetchers do not follow.
+    /// hardware prefetchers do not follow. The rows go sixteen at a time, and each panel takes its part of the sixteen
+    /// in turn, so that its writes are one contiguous run. Row by row, every row wrote one part to each panel, and in a
+    /// full depth block the panels lie KC W elements apart (64 KiB for float B), a multiple of 4 KiB, so those writes all
+    /// fell into the same two sets of the L1 cache. The sixteen rows' segments stay in L1 while the panels take their
+    /// parts.
     /// </summary>
+    /// <remarks>
+    /// Compiled fully optimised at once: a product calls it a few times, so it ran for long as loop-patched tier-0
+    /// code, which kept its locals in memory (packing a 784 x 512 B took 147 us there, against 43 us). Measured on an
+    /// Intel Xeon (Sapphire Rapids class), both compiled fully: 784 x 512 took 48 us in sixteen-row groups against
+    /// 59 us row by row, or 64 against 114 us after a copy of the same size had passed through the caches;
+    /// 1024 x 1024, 207 against 298 us, or 266 against 552 us; a plain copy of the same bytes, 70-84 and 200-270 us.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DealRows<T>(T* source, nint rowStride, int depth, int width, int panelWidth, T* packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -124,20 +140,32 @@ internal static unsafe class GemmPacking
         int tail = width - (fullPanels * panelWidth);
         nint panelLength = (nint)panelWidth * depth;
         int panelBytes = panelWidth * sizeof(T);
-        for (int p = 0; p < depth; p++)
+        for (int first = 0; first < depth; first += DealtRows)
         {
-            byte* from = (byte*)(source + (p * rowStride));
-            T* target = packed + ((nint)p * panelWidth);
-            for (int panel = 0; panel < fullPanels; panel++, from += panelBytes, target += panelLength)
+            int rows = Math.Min(DealtRows, depth - first);
+            byte* fromBlock = (byte*)(source + (first * rowStride));
+            T* targetBlock = packed + ((nint)first * panelWidth);
+            for (int panel = 0; panel < fullPanels; panel++, fromBlock += panelBytes, targetBlock += panelLength)
             {
-                CopyPanelRow(from, (byte*)target, panelBytes);
+                // packed[panel][first + r][:] = source[first + r, panel W ..]: one contiguous run of rows x W elements
+                byte* from = fromBlock;
+                byte* target = (byte*)targetBlock;
+                for (int r = 0; r < rows; r++, from += rowStride * sizeof(T), target += panelBytes)
+                {
+                    CopyPanelRow(from, target, panelBytes);
+                }
             }
 
             if (tail > 0)
             {
                 // The last panel: the elements that exist, then zeros.
-                Unsafe.CopyBlockUnaligned(target, from, (uint)(tail * sizeof(T)));
-                new Span<T>(target + tail, panelWidth - tail).Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    T* from = (T*)fromBlock + (r * rowStride);
+                    T* target = targetBlock + (r * panelWidth);
+                    Unsafe.CopyBlockUnaligned(target, from, (uint)(tail * sizeof(T)));
+                    new Span<T>(target + tail, panelWidth - tail).Clear();
+                }
             }
         }
     }
@@ -159,8 +187,8 @@ internal static unsafe class GemmPacking
                 Vector512.Store(Vector512.Load(from + 64), to + 64);
                 break;
             default:
-                Unsafe.CopyBlockUnaligned(to, from, (uint)bytes);
-                break;
+                // Panel rows are MR or NR elements of float or double: no other size comes here.
+                throw new UnreachableException($"A panel row is 32, 64 or 128 bytes, not {bytes}.");
         }
     }
 }
