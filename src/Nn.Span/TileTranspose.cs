@@ -70,23 +70,11 @@ internal static unsafe class TileTranspose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FullBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* target, nint targetStride)
     {
-        Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> t0 = Avx512F.MaskLoad(block, columnLanes, zero);
-        Vector512<float> t1 = Avx512F.MaskLoad(block + sourceStride, columnLanes, zero);
-        Vector512<float> t2 = Avx512F.MaskLoad(block + (2 * sourceStride), columnLanes, zero);
-        Vector512<float> t3 = Avx512F.MaskLoad(block + (3 * sourceStride), columnLanes, zero);
-        Vector512<float> t4 = Avx512F.MaskLoad(block + (4 * sourceStride), columnLanes, zero);
-        Vector512<float> t5 = Avx512F.MaskLoad(block + (5 * sourceStride), columnLanes, zero);
-        Vector512<float> t6 = Avx512F.MaskLoad(block + (6 * sourceStride), columnLanes, zero);
-        Vector512<float> t7 = Avx512F.MaskLoad(block + (7 * sourceStride), columnLanes, zero);
-        Vector512<float> t8 = Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero);
-        Vector512<float> t9 = Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero);
-        Vector512<float> t10 = Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero);
-        Vector512<float> t11 = Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero);
-        Vector512<float> t12 = Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero);
-        Vector512<float> t13 = Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero);
-        Vector512<float> t14 = Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero);
-        Vector512<float> t15 = Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero);
+        LoadRows(
+            block, sourceStride, columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
+            out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8,
+            out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13,
+            out Vector512<float> t14, out Vector512<float> t15);
         InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
         t0.Store(target);
         if (columns > 1) t1.Store(target + targetStride);
@@ -104,6 +92,36 @@ internal static unsafe class TileTranspose
         if (columns > 13) t13.Store(target + (13 * targetStride));
         if (columns > 14) t14.Store(target + (14 * targetStride));
         if (columns > 15) t15.Store(target + (15 * targetStride));
+    }
+
+    /// <summary>
+    /// t_r = row r of <paramref name="block"/> (row stride <paramref name="sourceStride"/>) under
+    /// <paramref name="columnLanes"/>, 0 in the other lanes, for the sixteen rows r of a tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadRows(
+        float* block, nint sourceStride, Vector512<float> columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2,
+        out Vector512<float> t3, out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7,
+        out Vector512<float> t8, out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12,
+        out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15)
+    {
+        Vector512<float> zero = Vector512<float>.Zero;
+        t0 = Avx512F.MaskLoad(block, columnLanes, zero);
+        t1 = Avx512F.MaskLoad(block + sourceStride, columnLanes, zero);
+        t2 = Avx512F.MaskLoad(block + (2 * sourceStride), columnLanes, zero);
+        t3 = Avx512F.MaskLoad(block + (3 * sourceStride), columnLanes, zero);
+        t4 = Avx512F.MaskLoad(block + (4 * sourceStride), columnLanes, zero);
+        t5 = Avx512F.MaskLoad(block + (5 * sourceStride), columnLanes, zero);
+        t6 = Avx512F.MaskLoad(block + (6 * sourceStride), columnLanes, zero);
+        t7 = Avx512F.MaskLoad(block + (7 * sourceStride), columnLanes, zero);
+        t8 = Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero);
+        t9 = Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero);
+        t10 = Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero);
+        t11 = Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero);
+        t12 = Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero);
+        t13 = Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero);
+        t14 = Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero);
+        t15 = Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero);
     }
 
     /// <summary>
@@ -130,23 +148,11 @@ internal static unsafe class TileTranspose
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PanelPairBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* first, float* second)
     {
-        Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> t0 = Avx512F.MaskLoad(block, columnLanes, zero);
-        Vector512<float> t1 = Avx512F.MaskLoad(block + sourceStride, columnLanes, zero);
-        Vector512<float> t2 = Avx512F.MaskLoad(block + (2 * sourceStride), columnLanes, zero);
-        Vector512<float> t3 = Avx512F.MaskLoad(block + (3 * sourceStride), columnLanes, zero);
-        Vector512<float> t4 = Avx512F.MaskLoad(block + (4 * sourceStride), columnLanes, zero);
-        Vector512<float> t5 = Avx512F.MaskLoad(block + (5 * sourceStride), columnLanes, zero);
-        Vector512<float> t6 = Avx512F.MaskLoad(block + (6 * sourceStride), columnLanes, zero);
-        Vector512<float> t7 = Avx512F.MaskLoad(block + (7 * sourceStride), columnLanes, zero);
-        Vector512<float> t8 = Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero);
-        Vector512<float> t9 = Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero);
-        Vector512<float> t10 = Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero);
-        Vector512<float> t11 = Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero);
-        Vector512<float> t12 = Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero);
-        Vector512<float> t13 = Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero);
-        Vector512<float> t14 = Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero);
-        Vector512<float> t15 = Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero);
+        LoadRows(
+            block, sourceStride, columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
+            out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8,
+            out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13,
+            out Vector512<float> t14, out Vector512<float> t15);
         InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
         StoreHalves(t0, first, second);
         if (columns > 1) StoreHalves(t1, first + 8, second + 8);
