@@ -31,56 +31,57 @@ public sealed unsafe class GemmPackingTests
     [MemberData(nameof(Blocks))]
     public void Packed_b_holds_each_panel_row_and_zeros_past_the_last_column(int depth, int width)
     {
-        CheckB<float>(depth, width, Operand.AsIs);
-        CheckB<float>(depth, width, Operand.Transposed);
-        CheckB<double>(depth, width, Operand.AsIs);
-        CheckB<double>(depth, width, Operand.Transposed);
+        Check<float>(packB: true, depth, width, Operand.AsIs);
+        Check<float>(packB: true, depth, width, Operand.Transposed);
+        Check<double>(packB: true, depth, width, Operand.AsIs);
+        Check<double>(packB: true, depth, width, Operand.Transposed);
     }
 
     [Theory]
     [MemberData(nameof(Blocks))]
     public void Packed_a_holds_each_panel_step_and_zeros_past_the_last_row(int depth, int rows)
     {
-        CheckA<float>(depth, rows, Operand.AsIs);
-        CheckA<float>(depth, rows, Operand.Transposed);
-        CheckA<double>(depth, rows, Operand.AsIs);
-        CheckA<double>(depth, rows, Operand.Transposed);
+        Check<float>(packB: false, depth, rows, Operand.AsIs);
+        Check<float>(packB: false, depth, rows, Operand.Transposed);
+        Check<double>(packB: false, depth, rows, Operand.AsIs);
+        Check<double>(packB: false, depth, rows, Operand.Transposed);
     }
 
-    /// <summary>packed[panel][p][j] = op(B)[depthStart + p, columnStart + panel NR + j], 0 past the block's columns.</summary>
-    private static void CheckB<T>(int depth, int width, Operand op)
+    /// <summary>
+    /// Packs a depth x width block of op(B) (<paramref name="packB"/>) or a width x depth block of op(A), and checks
+    /// packed[panel][p][j] = the block's element at depth p and column (or row) panel W + j, 0 past the block's width.
+    /// The block starts at row <see cref="RowStart"/> and column <see cref="ColumnStart"/> of op(B), and at the same
+    /// row and column of op(A).
+    /// </summary>
+    private static void Check<T>(bool packB, int depth, int width, Operand op)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int panelWidth = GemmBlocking.TileColumns<T>();
-        (T[] source, int stride) = Source<T>(op == Operand.AsIs ? RowStart + depth : ColumnStart + width, op == Operand.AsIs ? ColumnStart + width : RowStart + depth);
+        int panelWidth = packB ? GemmBlocking.TileColumns<T>() : GemmBlocking.TileRows;
+        int depthStart = packB ? RowStart : ColumnStart;
+        int widthStart = packB ? ColumnStart : RowStart;
+
+        // B as stored and A^T hold the depth down their rows; A as stored and B^T across them.
+        bool depthAlongRows = packB == (op == Operand.AsIs);
+        (T[] source, int stride) = depthAlongRows
+            ? Source<T>(depthStart + depth, widthStart + width)
+            : Source<T>(widthStart + width, depthStart + depth);
         T[] packed = Packed<T>(depth, width, panelWidth);
-        fixed (T* b = source)
+        fixed (T* from = source)
         fixed (T* destination = packed)
         {
-            GemmPacking.PackB(b, stride, op, RowStart, depth, ColumnStart, width, destination);
+            if (packB)
+            {
+                GemmPacking.PackB(from, stride, op, depthStart, depth, widthStart, width, destination);
+            }
+            else
+            {
+                GemmPacking.PackA(from, stride, op, widthStart, width, depthStart, depth, destination);
+            }
         }
 
-        CheckPanels(packed, depth, width, panelWidth, (p, j) => op == Operand.AsIs
-            ? source[((RowStart + p) * stride) + ColumnStart + j]
-            : source[((ColumnStart + j) * stride) + RowStart + p]);
-    }
-
-    /// <summary>packed[panel][p][r] = op(A)[rowStart + panel MR + r, depthStart + p], 0 past the block's rows.</summary>
-    private static void CheckA<T>(int depth, int rows, Operand op)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int panelWidth = GemmBlocking.TileRows;
-        (T[] source, int stride) = Source<T>(op == Operand.AsIs ? RowStart + rows : ColumnStart + depth, op == Operand.AsIs ? ColumnStart + depth : RowStart + rows);
-        T[] packed = Packed<T>(depth, rows, panelWidth);
-        fixed (T* a = source)
-        fixed (T* destination = packed)
-        {
-            GemmPacking.PackA(a, stride, op, RowStart, rows, ColumnStart, depth, destination);
-        }
-
-        CheckPanels(packed, depth, rows, panelWidth, (p, r) => op == Operand.AsIs
-            ? source[((RowStart + r) * stride) + ColumnStart + p]
-            : source[((ColumnStart + p) * stride) + RowStart + r]);
+        CheckPanels(packed, depth, width, panelWidth, (p, j) => depthAlongRows
+            ? source[((depthStart + p) * stride) + widthStart + j]
+            : source[((widthStart + j) * stride) + depthStart + p]);
     }
 
     /// <summary>A height x width source of distinct values, with a pitch whose gaps hold NaN.</summary>
