@@ -163,14 +163,18 @@ internal static unsafe class TinyStep
             FloatExponential.SigmoidOperator.Invoke(Vector512.Load(h) + Vector512.Create(scratch.HiddenBias[u])).Store(h);
         }
 
-        // z_c = sum_u h_u W2[u, c] + b2[c], and m = max_c z_c over two chains
+        // z_c = sum_u h_u W2[u, c] + b2[c], m = max_c z_c over two chains, and z_y, the logit of the label's class
         Combine(hiddenColumns, units, scratch.OutputWeights, classes, 1, classes, outputColumns);
+        Vector512<int> rowLanes = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
+        Vector512<int> label = Avx512F.MaskLoad(labels, rowLanes, Vector512<int>.Zero);
+        Vector512<float> labelLogit = Vector512<float>.Zero;
         Vector512<float> evenMax = Vector512.Create(float.NegativeInfinity), oddMax = evenMax;
         for (int c = 0; c < classes; c++)
         {
             float* z = outputColumns + (c * Lanes);
             Vector512<float> logits = Vector512.Load(z) + Vector512.Create(scratch.OutputBias[c]);
             logits.Store(z);
+            labelLogit = Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(c)).AsSingle(), logits, labelLogit);
             if ((c & 1) == 0)
             {
                 evenMax = Vector512.MaxNative(evenMax, logits);
@@ -181,17 +185,15 @@ internal static unsafe class TinyStep
             }
         }
 
-        // e_c = e^(z_c - m), s = sum_c e_c over two chains, and t = z_y - m from the class equal to the label
+        // e_c = e^(z_c - m), s = sum_c e_c over two chains, and t = z_y - m (the same subtraction as the label's class
+        // makes below, taken apart from the loop, whose exponentials already fill the registers)
         Vector512<float> max = Vector512.MaxNative(evenMax, oddMax);
-        Vector512<int> rowLanes = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
-        Vector512<int> label = Avx512F.MaskLoad(labels, rowLanes, Vector512<int>.Zero);
-        Vector512<float> shiftedLabel = Vector512<float>.Zero;
+        Vector512<float> shiftedLabel = labelLogit - max;
         Vector512<float> evenSum = Vector512<float>.Zero, oddSum = evenSum;
         for (int c = 0; c < classes; c++)
         {
             float* z = outputColumns + (c * Lanes);
             Vector512<float> shifted = Vector512.Load(z) - max;
-            shiftedLabel = Vector512.ConditionalSelect(Vector512.Equals(label, Vector512.Create(c)).AsSingle(), shifted, shiftedLabel);
             Vector512<float> e = FloatExponential.ExpOfNonPositive(shifted);
             e.Store(z);
             if ((c & 1) == 0)
