@@ -21,7 +21,7 @@ public enum Transpose
 public sealed class GemmWorkspace<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Allocates the packing panels for the largest blocks: one A block and one B block, 4.25 MiB for float, 8.5 MiB for double.</summary>
+    /// <summary>Allocates the packing panels for the largest blocks: one A block and one B block, 4.2 MiB for float, 8.5 MiB for double.</summary>
     public GemmWorkspace() =>
         Buffer = new AlignedBuffer<T>(GemmBlocking.PackingLength<T>(GemmBlocking.DepthBlock, GemmBlocking.ColumnBlock));
 

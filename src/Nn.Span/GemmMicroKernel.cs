@@ -4,28 +4,40 @@ using System.Runtime.Intrinsics;
 namespace Nn.Span;
 
 /// <summary>
-/// The register-blocked inner kernel: an 8 x (2 vectors) tile of C accumulated in 16 Vector512 registers over an A
-/// panel (8 rows: packed, or A^T read in place) and a packed B panel (2 vectors of columns).
+/// The register-blocked inner kernel: a 12 x (2 vectors) tile of C accumulated in 24 Vector512 registers over an A
+/// panel (12 rows: packed, or A^T read in place) and a packed B panel (2 vectors of columns).
 /// </summary>
+/// <remarks>
+/// Each step loads two vectors of B and broadcasts twelve elements of A into 24 multiply-adds; 27 of the 32 vector
+/// registers are live. Against eight rows (16 accumulators), every pass over a B panel feeds half as many more
+/// multiply-adds, so the panel, which does not fit in L1 beside the A panel, streams from L2 two thirds as often. On an
+/// Intel Xeon (Sapphire Rapids class) the kernel alone, over a 96 x 512 A block and sixteen 512 x 32 B panels, ran
+/// 3.5% to 10% faster with twelve rows than with eight (interleaved in one process).
+/// </remarks>
 internal static unsafe class GemmMicroKernel
 {
     /// <summary>
-    /// C[0..rows, 0..columns] = beta C + sum_p a[p][i] b[p][j] over depth p, for a tile of at most 8 rows and
-    /// 2 vectors of columns. beta = 0 never reads C. Step p of the A panel is at a + p * aStep: its 8 elements are
-    /// consecutive, and consecutive steps are <paramref name="aStep"/> elements apart (MR for a packed panel, A's row
-    /// stride for a panel of A^T read in place).
+    /// C[0..rows, 0..columns] = beta C + sum_p a[p][i] b[p][j] over depth p, for a tile of at most
+    /// <typeparamref name="TPanel"/> rows (12 or 8) and 2 vectors of columns. beta = 0 never reads C. Step p of the A
+    /// panel is at a + p * aStep: its 12 (or 8) elements are consecutive, and consecutive steps are
+    /// <paramref name="aStep"/> elements apart (the panel's height for a packed panel, A's row stride for a panel of A^T
+    /// read in place).
     /// </summary>
     [SkipLocalsInit]
-    public static void Run<T>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
+    public static void Run<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
     {
+        bool wide = TPanel.Rows > GemmBlocking.NarrowTileRows;
         int width = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<T> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector512<T> c80 = default, c81 = default, c90 = default, c91 = default;
+        Vector512<T> c100 = default, c101 = default, c110 = default, c111 = default;
 
-        // c_ij += a_pi b_pj: one row of B (two vectors) against eight broadcast elements of A per step.
+        // c_ij += a_pi b_pj: one row of B (two vectors) against twelve broadcast elements of A per step.
         for (int p = 0; p < depth; p++)
         {
             Vector512<T> b0 = Vector512.Load(b);
@@ -54,11 +66,27 @@ internal static unsafe class GemmMicroKernel
             ai = Vector512.Create(a[7]);
             c70 = VectorMath.FusedMultiplyAdd(ai, b0, c70);
             c71 = VectorMath.FusedMultiplyAdd(ai, b1, c71);
+            if (wide)
+            {
+                ai = Vector512.Create(a[8]);
+                c80 = VectorMath.FusedMultiplyAdd(ai, b0, c80);
+                c81 = VectorMath.FusedMultiplyAdd(ai, b1, c81);
+                ai = Vector512.Create(a[9]);
+                c90 = VectorMath.FusedMultiplyAdd(ai, b0, c90);
+                c91 = VectorMath.FusedMultiplyAdd(ai, b1, c91);
+                ai = Vector512.Create(a[10]);
+                c100 = VectorMath.FusedMultiplyAdd(ai, b0, c100);
+                c101 = VectorMath.FusedMultiplyAdd(ai, b1, c101);
+                ai = Vector512.Create(a[11]);
+                c110 = VectorMath.FusedMultiplyAdd(ai, b0, c110);
+                c111 = VectorMath.FusedMultiplyAdd(ai, b1, c111);
+            }
+
             a += aStep;
             b += 2 * width;
         }
 
-        if (rows == GemmBlocking.TileRows && columns == 2 * width)
+        if (rows == TPanel.Rows && columns == 2 * width)
         {
             StoreRow(c, c00, c01, beta);
             StoreRow(c + rowStride, c10, c11, beta);
@@ -68,6 +96,14 @@ internal static unsafe class GemmMicroKernel
             StoreRow(c + (5 * rowStride), c50, c51, beta);
             StoreRow(c + (6 * rowStride), c60, c61, beta);
             StoreRow(c + (7 * rowStride), c70, c71, beta);
+            if (wide)
+            {
+                StoreRow(c + (8 * rowStride), c80, c81, beta);
+                StoreRow(c + (9 * rowStride), c90, c91, beta);
+                StoreRow(c + (10 * rowStride), c100, c101, beta);
+                StoreRow(c + (11 * rowStride), c110, c111, beta);
+            }
+
             return;
         }
 
@@ -82,6 +118,10 @@ internal static unsafe class GemmMicroKernel
         c50.Store(tile + (5 * tileWidth)); c51.Store(tile + (5 * tileWidth) + width);
         c60.Store(tile + (6 * tileWidth)); c61.Store(tile + (6 * tileWidth) + width);
         c70.Store(tile + (7 * tileWidth)); c71.Store(tile + (7 * tileWidth) + width);
+        c80.Store(tile + (8 * tileWidth)); c81.Store(tile + (8 * tileWidth) + width);
+        c90.Store(tile + (9 * tileWidth)); c91.Store(tile + (9 * tileWidth) + width);
+        c100.Store(tile + (10 * tileWidth)); c101.Store(tile + (10 * tileWidth) + width);
+        c110.Store(tile + (11 * tileWidth)); c111.Store(tile + (11 * tileWidth) + width);
         bool readC = beta != T.Zero;
         for (int i = 0; i < rows; i++)
         {
@@ -117,4 +157,22 @@ internal static unsafe class GemmMicroKernel
             Vector512.Store(VectorMath.FusedMultiplyAdd(Vector512.Load(c + width), scale, right), c + width);
         }
     }
+}
+
+/// <summary>The rows of an A panel, as a type, so that <see cref="GemmMicroKernel.Run{T, TPanel}"/> is compiled for each height with no branch.</summary>
+internal interface IPanelHeight
+{
+    static abstract int Rows { get; }
+}
+
+/// <summary>A panel of MR = 12 rows: 24 accumulators.</summary>
+internal readonly struct WidePanel : IPanelHeight
+{
+    public static int Rows => GemmBlocking.TileRows;
+}
+
+/// <summary>A panel of 8 rows, which ends a block whose rows are not a multiple of 12: 16 accumulators.</summary>
+internal readonly struct NarrowPanel : IPanelHeight
+{
+    public static int Rows => GemmBlocking.NarrowTileRows;
 }

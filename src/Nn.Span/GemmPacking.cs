@@ -12,58 +12,60 @@ namespace Nn.Span;
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// Packs op(A)[rowStart .. rowStart + rows, depthStart .. depthStart + depth] into panels of MR rows:
-    /// packed[panel][p][r] = op(A)[rowStart + panel MR + r, depthStart + p], rows past the end padded with zeros.
+    /// Packs op(A)[rowStart .. rowStart + rows, depthStart .. depthStart + depth] into panels: the first
+    /// <paramref name="wideRows"/> rows (a multiple of MR = 12, or all the rows) in panels of 12, the rest in panels of 8
+    /// (see <see cref="GemmBlocking.WidePanelRows"/>). A panel of h rows starting at row i is at packed + i depth, and
+    /// packed[i depth + p h + r] = op(A)[rowStart + i + r, depthStart + p], rows past the end padded with zeros.
     /// </summary>
-    public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int depthStart, int depth, T* packed)
+    public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int wideRows, int depthStart, int depth, T* packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int mr = GemmBlocking.TileRows;
         if (op == Operand.Transposed)
         {
-            // op(A)[i, p] = A[p, i]: row p of every panel is MR consecutive elements of row p of A.
-            DealRows(a + (depthStart * rowStride) + rowStart, rowStride, depth, rows, mr, packed);
+            // op(A)[i, p] = A[p, i]: row p of every panel is h consecutive elements of row p of A.
+            T* first = a + (depthStart * rowStride) + rowStart;
+            DealRows(first, rowStride, depth, wideRows, GemmBlocking.TileRows, packed);
+            DealRows(first + wideRows, rowStride, depth, rows - wideRows, GemmBlocking.NarrowTileRows, packed + ((nint)wideRows * depth));
             return;
         }
 
-        for (int panel = 0; panel < rows; panel += mr)
+        for (int panel = 0; panel < rows;)
         {
-            int valid = Math.Min(mr, rows - panel);
+            int height = panel < wideRows ? GemmBlocking.TileRows : GemmBlocking.NarrowTileRows;
+            int valid = Math.Min(height, rows - panel);
+            T* source = a + ((rowStart + panel) * rowStride) + depthStart;
             T* destination = packed + ((nint)panel * depth);
-            if (typeof(T) == typeof(float) && Avx512F.IsSupported && rows - panel >= 2 * mr)
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported && valid == height)
             {
-                // Two full panels from one transpose of sixteen rows; the loop steps over the second.
-                TileTranspose.CopyPanelPair(
-                    (float*)(a + ((rowStart + panel) * rowStride) + depthStart), rowStride, depth, (float*)destination, (float*)(destination + ((nint)mr * depth)));
-                panel += mr;
-                continue;
+                // A full panel: its rows transposed in registers.
+                TileTranspose.CopyPanel((float*)source, rowStride, depth, (float*)destination, height);
             }
-
-            if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+            else if (typeof(T) == typeof(float) && Avx512F.IsSupported)
             {
-                // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen in registers.
-                TileTranspose.Copy((float*)(a + ((rowStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, mr);
+                // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen.
+                TileTranspose.Copy((float*)source, rowStride, valid, depth, (float*)destination, height);
             }
             else
             {
                 // op(A)[i, p] = A[i, p]: each panel row is a strided column of the packed panel.
                 for (int r = 0; r < valid; r++)
                 {
-                    T* source = a + ((rowStart + panel + r) * rowStride) + depthStart;
                     for (int p = 0; p < depth; p++)
                     {
-                        destination[(p * mr) + r] = source[p];
+                        destination[(p * height) + r] = source[(r * rowStride) + p];
                     }
                 }
             }
 
-            for (int r = valid; r < mr; r++)
+            for (int r = valid; r < height; r++)
             {
                 for (int p = 0; p < depth; p++)
                 {
-                    destination[(p * mr) + r] = T.Zero;
+                    destination[(p * height) + r] = T.Zero;
                 }
             }
+
+            panel += height;
         }
     }
 
@@ -117,7 +119,7 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Deals the rows of a block out to panels of W = <paramref name="panelWidth"/> elements:
     /// packed[panel][p][j] = source[p, panel W + j], the last panel padded with zeros. Packing A^T (W = MR) and B as
-    /// stored (W = NR) both take this form. Each row is read left to right; walking down one panel's column strip
+    /// stored (W = NR) both take this form. An empty block writes nothing. Each row is read left to right; walking down one panel's column strip
     /// instead steps a whole row per element group read (4 KiB for 1024 floats), crossing a page each time, where the
     /// hardware prefetchers do not follow. The rows go sixteen at a time, and each panel takes its part of the sixteen
     /// in turn, so that its writes are one contiguous run. Row by row, every row wrote one part to each panel, and in a
@@ -170,7 +172,7 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>One row of a panel: 32, 64 or 128 bytes (MR floats, MR doubles, NR of either) in whole vectors.</summary>
+    /// <summary>One row of a panel in whole vectors: 32 or 48 bytes (8 or 12 floats of A), 64 or 96 (8 or 12 doubles), 128 (NR of either).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyPanelRow(byte* from, byte* to, int bytes)
     {
@@ -179,8 +181,16 @@ internal static unsafe class GemmPacking
             case 32:
                 Vector256.Store(Vector256.Load(from), to);
                 break;
+            case 48:
+                Vector256.Store(Vector256.Load(from), to);
+                Vector128.Store(Vector128.Load(from + 32), to + 32);
+                break;
             case 64:
                 Vector512.Store(Vector512.Load(from), to);
+                break;
+            case 96:
+                Vector512.Store(Vector512.Load(from), to);
+                Vector256.Store(Vector256.Load(from + 64), to + 64);
                 break;
             case 128:
                 Vector512.Store(Vector512.Load(from), to);
@@ -188,7 +198,7 @@ internal static unsafe class GemmPacking
                 break;
             default:
                 // Panel rows are MR or NR elements of float or double: no other size comes here.
-                throw new UnreachableException($"A panel row is 32, 64 or 128 bytes, not {bytes}.");
+                throw new UnreachableException($"A panel row is 32, 48, 64, 96 or 128 bytes, not {bytes}.");
         }
     }
 }

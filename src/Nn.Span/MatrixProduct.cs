@@ -94,7 +94,7 @@ internal static class MatrixProduct
 
     /// <summary>
     /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on
-    /// the direct and the packed paths apply it to each 8 x 32 tile right after its last store, while it is in L1;
+    /// the direct and the packed paths apply it to each tile (up to 12 x 32) right after its last store, while it is in L1;
     /// the others (double, or no packing room) run it as one pass over each row of C after the product.
     /// </summary>
     /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>

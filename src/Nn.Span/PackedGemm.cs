@@ -73,30 +73,53 @@ internal static unsafe class PackedGemm
                     for (int ic = 0; ic < m; ic += GemmBlocking.RowBlock)
                     {
                         int mc = Math.Min(GemmBlocking.RowBlock, m - ic);
-                        // Rows of op(A) = A^T read in place: row p of a panel is MR consecutive elements of row p of A, so
-                        // full panels need no copy (the kernel steps a row of A per p). Only a last, partial panel is packed.
-                        int unpackedRows = readATransposedInPlace ? mc - (mc % mr) : 0;
+
+                        // Panels of 12 rows, then of 8 for the rows that do not fill one of 12 (see GemmBlocking.WidePanelRows).
+                        int wideRows = GemmBlocking.WidePanelRows(mc);
+
+                        // Rows of op(A) = A^T read in place: row p of a panel is 12 consecutive elements of row p of A, so
+                        // full panels of 12 need no copy (the kernel steps a row of A per p). The other panels are packed.
+                        int unpackedRows = readATransposedInPlace ? wideRows - (wideRows % mr) : 0;
                         if (unpackedRows < mc)
                         {
-                            GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, pc, kc, packedA);
+                            GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA);
                         }
 
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             T* bPanel = packedB + ((nint)jr * kc);
                             int columns = Math.Min(nr, nc - jr);
-                            for (int ir = 0; ir < mc; ir += mr)
+                            for (int ir = 0; ir < mc;)
                             {
                                 T* cTile = cPointer + ((ic + ir) * cStride) + jc + jr;
-                                int rows = Math.Min(mr, mc - ir);
+                                bool wide = ir < wideRows;
+                                int height = wide ? mr : GemmBlocking.NarrowTileRows;
+                                int rows = Math.Min(height, mc - ir);
+
                                 // A^T panel in place: element (ic + ir + r, pc + p) at A[pc + p, ic + ir + r]; else the packed panel.
                                 bool inPlace = ir < unpackedRows;
                                 T* aPanel = inPlace ? aPointer + (pc * aStride) + ic + ir : packedA + ((nint)(ir - unpackedRows) * kc);
-                                GemmMicroKernel.Run(kc, aPanel, inPlace ? aStride : mr, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                nint aStep = inPlace ? aStride : height;
+                                if (wide)
+                                {
+                                    GemmMicroKernel.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                }
+                                else
+                                {
+                                    GemmMicroKernel.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                }
+
                                 if (finish && pc + kc == k)
                                 {
-                                    EpilogueKernel.FinishTile((float*)cTile, cStride, rows, columns, epilogue.At(ic + ir, jc + jr));
+                                    // The epilogue takes at most eight rows at a time.
+                                    for (int r = 0; r < rows; r += EpilogueKernel.TileRows)
+                                    {
+                                        EpilogueKernel.FinishTile(
+                                            (float*)(cTile + (r * cStride)), cStride, Math.Min(EpilogueKernel.TileRows, rows - r), columns, epilogue.At(ic + ir + r, jc + jr));
+                                    }
                                 }
+
+                                ir += height;
                             }
                         }
                     }

@@ -43,9 +43,12 @@ internal readonly unsafe struct EpilogueArguments(ProductEpilogue kind, float* b
 /// <summary>The float epilogue over one stored tile of C, shared by the direct and the packed kernels.</summary>
 internal static unsafe class EpilogueKernel
 {
+    /// <summary>The most rows <see cref="FinishTile"/> takes in one call.</summary>
+    public const int TileRows = 8;
+
     /// <summary>
-    /// Applies the epilogue to a stored tile (rows x columns, at most 8 x 32: small enough to be in L1 right after the
-    /// kernel wrote it) in place.
+    /// Applies the epilogue to a stored tile (rows x columns, at most <see cref="TileRows"/> x 32: small enough to be in
+    /// L1 right after the kernel wrote it) in place.
     /// </summary>
     public static void FinishTile(float* c, nint cStride, int rows, int columns, EpilogueArguments epilogue)
     {

@@ -71,7 +71,7 @@ internal static unsafe class TileTranspose
     private static void FullBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* target, nint targetStride)
     {
         LoadRows(
-            block, sourceStride, columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
+            block, sourceStride, columnLanes, Size, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
             out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8,
             out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13,
             out Vector512<float> t14, out Vector512<float> t15);
@@ -96,11 +96,12 @@ internal static unsafe class TileTranspose
 
     /// <summary>
     /// t_r = row r of <paramref name="block"/> (row stride <paramref name="sourceStride"/>) under
-    /// <paramref name="columnLanes"/>, 0 in the other lanes, for the sixteen rows r of a tile.
+    /// <paramref name="columnLanes"/>, 0 in the other lanes, for the sixteen rows r of a tile; rows from
+    /// <paramref name="rows"/> (8, 12 or 16, a constant where inlined) on are not read and hold 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadRows(
-        float* block, nint sourceStride, Vector512<float> columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2,
+        float* block, nint sourceStride, Vector512<float> columnLanes, int rows, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2,
         out Vector512<float> t3, out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7,
         out Vector512<float> t8, out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12,
         out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15)
@@ -114,70 +115,83 @@ internal static unsafe class TileTranspose
         t5 = Avx512F.MaskLoad(block + (5 * sourceStride), columnLanes, zero);
         t6 = Avx512F.MaskLoad(block + (6 * sourceStride), columnLanes, zero);
         t7 = Avx512F.MaskLoad(block + (7 * sourceStride), columnLanes, zero);
-        t8 = Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero);
-        t9 = Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero);
-        t10 = Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero);
-        t11 = Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero);
-        t12 = Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero);
-        t13 = Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero);
-        t14 = Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero);
-        t15 = Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero);
+        t8 = rows > 8 ? Avx512F.MaskLoad(block + (8 * sourceStride), columnLanes, zero) : zero;
+        t9 = rows > 9 ? Avx512F.MaskLoad(block + (9 * sourceStride), columnLanes, zero) : zero;
+        t10 = rows > 10 ? Avx512F.MaskLoad(block + (10 * sourceStride), columnLanes, zero) : zero;
+        t11 = rows > 11 ? Avx512F.MaskLoad(block + (11 * sourceStride), columnLanes, zero) : zero;
+        t12 = rows > 12 ? Avx512F.MaskLoad(block + (12 * sourceStride), columnLanes, zero) : zero;
+        t13 = rows > 13 ? Avx512F.MaskLoad(block + (13 * sourceStride), columnLanes, zero) : zero;
+        t14 = rows > 14 ? Avx512F.MaskLoad(block + (14 * sourceStride), columnLanes, zero) : zero;
+        t15 = rows > 15 ? Avx512F.MaskLoad(block + (15 * sourceStride), columnLanes, zero) : zero;
     }
 
     /// <summary>
-    /// Packs sixteen rows of <paramref name="depth"/> floats (row stride <paramref name="sourceStride"/>) as two
-    /// panels of eight: first[p * 8 + r] = source[r, p] and second[p * 8 + r] = source[8 + r, p], for r &lt; 8. One
-    /// transpose serves both panels: column p of the sixteen rows is one vector, its halves go one to each panel.
-    /// The tile stays in registers from load to store: through a tile in stack memory, packing every A block of a
-    /// 512 x 1024 A took 225-235 us, in registers 120-150 us (Intel Xeon, Sapphire Rapids class).
+    /// Packs <paramref name="height"/> rows (12 or 8) of <paramref name="depth"/> floats (row stride
+    /// <paramref name="sourceStride"/>) as one panel of the packed product: panel[p * height + r] = source[r, p].
+    /// Sixteen columns at a time, the rows (and rows of zeros up to sixteen) are transposed in registers, and column p's
+    /// first <paramref name="height"/> lanes are step p of the panel. The tile stays in registers from load to store:
+    /// through a tile in stack memory, packing every A block of a 512 x 1024 A took 225-235 us, in registers 120-150 us
+    /// (two panels of eight from sixteen rows; Intel Xeon, Sapphire Rapids class).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void CopyPanelPair(float* source, nint sourceStride, int depth, float* first, float* second)
+    public static void CopyPanel(float* source, nint sourceStride, int depth, float* panel, int height)
     {
         for (int column = 0; column < depth; column += Size)
         {
             int blockColumns = Math.Min(Size, depth - column);
-            PanelPairBlock(source + column, sourceStride, LaneMask.First(blockColumns), blockColumns, first + (column * 8), second + (column * 8));
+            Vector512<float> columnLanes = LaneMask.First(blockColumns);
+            if (height == 12)
+            {
+                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * 12), 12);
+            }
+            else
+            {
+                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * 8), 8);
+            }
         }
     }
 
     /// <summary>
-    /// first[q * 8 + r] = block[r, q] and second[q * 8 + r] = block[8 + r, q] for q &lt; <paramref name="columns"/>:
-    /// sixteen rows of at most 16 columns, transposed in registers, each column's halves stored one to each panel.
+    /// panel[q * height + r] = block[r, q] for r &lt; <paramref name="height"/> and q &lt; <paramref name="columns"/>:
+    /// twelve or eight rows of at most 16 columns, transposed in registers, each column's first lanes stored as one
+    /// step of the panel. Inlined with a constant height.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PanelPairBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* first, float* second)
+    private static void PanelBlock(float* block, nint sourceStride, Vector512<float> columnLanes, int columns, float* panel, int height)
     {
         LoadRows(
-            block, sourceStride, columnLanes, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2, out Vector512<float> t3,
-            out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7, out Vector512<float> t8,
-            out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12, out Vector512<float> t13,
-            out Vector512<float> t14, out Vector512<float> t15);
+            block, sourceStride, columnLanes, height, out Vector512<float> t0, out Vector512<float> t1, out Vector512<float> t2,
+            out Vector512<float> t3, out Vector512<float> t4, out Vector512<float> t5, out Vector512<float> t6, out Vector512<float> t7,
+            out Vector512<float> t8, out Vector512<float> t9, out Vector512<float> t10, out Vector512<float> t11, out Vector512<float> t12,
+            out Vector512<float> t13, out Vector512<float> t14, out Vector512<float> t15);
         InRegisters(ref t0, ref t1, ref t2, ref t3, ref t4, ref t5, ref t6, ref t7, ref t8, ref t9, ref t10, ref t11, ref t12, ref t13, ref t14, ref t15);
-        StoreHalves(t0, first, second);
-        if (columns > 1) StoreHalves(t1, first + 8, second + 8);
-        if (columns > 2) StoreHalves(t2, first + (2 * 8), second + (2 * 8));
-        if (columns > 3) StoreHalves(t3, first + (3 * 8), second + (3 * 8));
-        if (columns > 4) StoreHalves(t4, first + (4 * 8), second + (4 * 8));
-        if (columns > 5) StoreHalves(t5, first + (5 * 8), second + (5 * 8));
-        if (columns > 6) StoreHalves(t6, first + (6 * 8), second + (6 * 8));
-        if (columns > 7) StoreHalves(t7, first + (7 * 8), second + (7 * 8));
-        if (columns > 8) StoreHalves(t8, first + (8 * 8), second + (8 * 8));
-        if (columns > 9) StoreHalves(t9, first + (9 * 8), second + (9 * 8));
-        if (columns > 10) StoreHalves(t10, first + (10 * 8), second + (10 * 8));
-        if (columns > 11) StoreHalves(t11, first + (11 * 8), second + (11 * 8));
-        if (columns > 12) StoreHalves(t12, first + (12 * 8), second + (12 * 8));
-        if (columns > 13) StoreHalves(t13, first + (13 * 8), second + (13 * 8));
-        if (columns > 14) StoreHalves(t14, first + (14 * 8), second + (14 * 8));
-        if (columns > 15) StoreHalves(t15, first + (15 * 8), second + (15 * 8));
+        StoreStep(t0, panel, height);
+        if (columns > 1) StoreStep(t1, panel + height, height);
+        if (columns > 2) StoreStep(t2, panel + (2 * height), height);
+        if (columns > 3) StoreStep(t3, panel + (3 * height), height);
+        if (columns > 4) StoreStep(t4, panel + (4 * height), height);
+        if (columns > 5) StoreStep(t5, panel + (5 * height), height);
+        if (columns > 6) StoreStep(t6, panel + (6 * height), height);
+        if (columns > 7) StoreStep(t7, panel + (7 * height), height);
+        if (columns > 8) StoreStep(t8, panel + (8 * height), height);
+        if (columns > 9) StoreStep(t9, panel + (9 * height), height);
+        if (columns > 10) StoreStep(t10, panel + (10 * height), height);
+        if (columns > 11) StoreStep(t11, panel + (11 * height), height);
+        if (columns > 12) StoreStep(t12, panel + (12 * height), height);
+        if (columns > 13) StoreStep(t13, panel + (13 * height), height);
+        if (columns > 14) StoreStep(t14, panel + (14 * height), height);
+        if (columns > 15) StoreStep(t15, panel + (15 * height), height);
     }
 
-    /// <summary>The lower eight lanes of <paramref name="column"/> to <paramref name="first"/>, the upper eight to <paramref name="second"/>.</summary>
+    /// <summary>Lanes 0 to <paramref name="height"/> - 1 (12 or 8) of <paramref name="column"/> to <paramref name="target"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreHalves(Vector512<float> column, float* first, float* second)
+    private static void StoreStep(Vector512<float> column, float* target, int height)
     {
-        column.GetLower().Store(first);
-        column.GetUpper().Store(second);
+        column.GetLower().Store(target);
+        if (height > 8)
+        {
+            column.GetUpper().GetLower().Store(target + 8);
+        }
     }
 
     /// <summary>Transposes a 16 x 16 tile in memory, in place (see <see cref="InRegisters"/>).</summary>

@@ -2,9 +2,9 @@ namespace Nn.Span.Tests;
 
 /// <summary>
 /// The packed panels element by element: B as stored and A^T dealt out row by row (sixteen rows at a time), A and B^T
-/// through the register transposes. Depths around the sixteen-row groups, widths around whole panels, blocks starting
-/// inside the source, sources with a pitch whose gaps hold NaN, and guard elements after the packed length that must
-/// stay untouched.
+/// through the register transposes. Depths around the sixteen-row groups, widths around whole panels (for A, the
+/// panels of 12 rows and the panels of 8 that end a block), blocks starting inside the source, sources with a pitch
+/// whose gaps hold NaN, and guard elements after the packed length that must stay untouched.
 /// </summary>
 public sealed unsafe class GemmPackingTests
 {
@@ -18,7 +18,7 @@ public sealed unsafe class GemmPackingTests
         var data = new TheoryData<int, int>();
         foreach (int depth in new[] { 1, 2, 15, 16, 17, 31, 33, 47 })
         {
-            foreach (int width in new[] { 1, 7, 8, 9, 16, 31, 32, 33, 65 })
+            foreach (int width in new[] { 1, 7, 8, 9, 12, 13, 16, 28, 31, 32, 33, 65 })
             {
                 data.Add(depth, width);
             }
@@ -47,6 +47,32 @@ public sealed unsafe class GemmPackingTests
         Check<double>(packB: false, depth, rows, Operand.Transposed);
     }
 
+    [Fact]
+    public void A_block_is_cut_into_panels_of_12_then_of_8_with_few_rows_computed_for_nothing()
+    {
+        for (int rows = 1; rows <= GemmBlocking.RowBlock; rows++)
+        {
+            int wide = GemmBlocking.WidePanelRows(rows);
+            int narrow = rows - wide;
+            Assert.InRange(wide, 0, rows);
+            Assert.InRange(narrow, 0, 2 * GemmBlocking.NarrowTileRows);
+
+            // Whole panels of 12 before the last one; the rows past the block in the last panel are few.
+            int computed = wide == rows
+                ? GemmBlocking.RoundUp(rows, GemmBlocking.TileRows)
+                : wide + GemmBlocking.RoundUp(narrow, GemmBlocking.NarrowTileRows);
+            Assert.True(wide == rows || wide % GemmBlocking.TileRows == 0, $"{rows} rows: {wide} in panels of 12");
+            Assert.True(computed - rows <= (rows < GemmBlocking.TileRows ? GemmBlocking.NarrowTileRows - 1 : 3), $"{rows} rows: {computed} computed");
+            Assert.True(computed <= GemmBlocking.RowBlock, $"{rows} rows: {computed} computed, more than the packed A block holds");
+        }
+
+        // The network's batches: 256 = 20 x 12 + 2 x 8, the last block of 784 (64 rows) = 4 x 12 + 2 x 8, 32 = 2 x 12 + 8.
+        Assert.Equal(240, GemmBlocking.WidePanelRows(256));
+        Assert.Equal(48, GemmBlocking.WidePanelRows(64));
+        Assert.Equal(24, GemmBlocking.WidePanelRows(32));
+        Assert.Equal(GemmBlocking.RowBlock, GemmBlocking.WidePanelRows(GemmBlocking.RowBlock));
+    }
+
     /// <summary>
     /// Packs a depth x width block of op(B) (<paramref name="packB"/>) or a width x depth block of op(A), and checks
     /// packed[panel][p][j] = the block's element at depth p and column (or row) panel W + j, 0 past the block's width.
@@ -56,7 +82,7 @@ public sealed unsafe class GemmPackingTests
     private static void Check<T>(bool packB, int depth, int width, Operand op)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int panelWidth = packB ? GemmBlocking.TileColumns<T>() : GemmBlocking.TileRows;
+        (int Start, int Width)[] panels = Panels(packB ? GemmBlocking.TileColumns<T>() : 0, width);
         int depthStart = packB ? RowStart : ColumnStart;
         int widthStart = packB ? ColumnStart : RowStart;
 
@@ -65,7 +91,7 @@ public sealed unsafe class GemmPackingTests
         (T[] source, int stride) = depthAlongRows
             ? Source<T>(depthStart + depth, widthStart + width)
             : Source<T>(widthStart + width, depthStart + depth);
-        T[] packed = Packed<T>(depth, width, panelWidth);
+        T[] packed = Packed<T>(depth, panels);
         fixed (T* from = source)
         fixed (T* destination = packed)
         {
@@ -75,11 +101,11 @@ public sealed unsafe class GemmPackingTests
             }
             else
             {
-                GemmPacking.PackA(from, stride, op, widthStart, width, depthStart, depth, destination);
+                GemmPacking.PackA(from, stride, op, widthStart, width, GemmBlocking.WidePanelRows(width), depthStart, depth, destination);
             }
         }
 
-        CheckPanels(packed, depth, width, panelWidth, (p, j) => depthAlongRows
+        CheckPanels(packed, depth, width, panels, (p, j) => depthAlongRows
             ? source[((depthStart + p) * stride) + widthStart + j]
             : source[((widthStart + j) * stride) + depthStart + p]);
     }
@@ -101,34 +127,54 @@ public sealed unsafe class GemmPackingTests
         return (source, stride);
     }
 
-    /// <summary>Room for the panels of a depth x width block, then guard elements, all holding a sentinel.</summary>
-    private static T[] Packed<T>(int depth, int width, int panelWidth)
+    /// <summary>
+    /// The panels of a block <paramref name="width"/> wide, as (first column or row, width): all
+    /// <paramref name="panelWidth"/> wide for B; for A (<paramref name="panelWidth"/> = 0), 12 rows up to
+    /// <see cref="GemmBlocking.WidePanelRows"/>, then 8.
+    /// </summary>
+    private static (int Start, int Width)[] Panels(int panelWidth, int width)
+    {
+        var panels = new List<(int, int)>();
+        int wide = GemmBlocking.WidePanelRows(width);
+        for (int start = 0; start < width;)
+        {
+            int w = panelWidth > 0 ? panelWidth : start < wide ? GemmBlocking.TileRows : GemmBlocking.NarrowTileRows;
+            panels.Add((start, w));
+            start += w;
+        }
+
+        return [.. panels];
+    }
+
+    /// <summary>Room for the panels of a block of the given depth, then guard elements, all holding a sentinel.</summary>
+    private static T[] Packed<T>(int depth, (int Start, int Width)[] panels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int panels = (width + panelWidth - 1) / panelWidth;
-        var packed = new T[(panels * panelWidth * depth) + Guard];
+        (int start, int width) = panels[^1];
+        var packed = new T[((start + width) * depth) + Guard];
         Array.Fill(packed, T.CreateChecked(-7));
         return packed;
     }
 
-    private static void CheckPanels<T>(T[] packed, int depth, int width, int panelWidth, Func<int, int, T> expected)
+    /// <summary>packed[start depth + p w + j] = the element at depth p and column start + j of each panel, 0 past the block's width.</summary>
+    private static void CheckPanels<T>(T[] packed, int depth, int width, (int Start, int Width)[] panels, Func<int, int, T> expected)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int panels = (width + panelWidth - 1) / panelWidth;
-        for (int panel = 0; panel < panels; panel++)
+        foreach ((int start, int panelWidth) in panels)
         {
             for (int p = 0; p < depth; p++)
             {
                 for (int j = 0; j < panelWidth; j++)
                 {
-                    int column = (panel * panelWidth) + j;
-                    T actual = packed[(panel * panelWidth * depth) + (p * panelWidth) + j];
+                    int column = start + j;
+                    T actual = packed[(start * depth) + (p * panelWidth) + j];
                     Assert.Equal(column < width ? expected(p, column) : T.Zero, actual);
                 }
             }
         }
 
-        for (int index = panels * panelWidth * depth; index < packed.Length; index++)
+        (int lastStart, int lastWidth) = panels[^1];
+        for (int index = (lastStart + lastWidth) * depth; index < packed.Length; index++)
         {
             Assert.Equal(T.CreateChecked(-7), packed[index]);
         }

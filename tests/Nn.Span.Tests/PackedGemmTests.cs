@@ -47,6 +47,47 @@ public sealed unsafe class PackedGemmTests
         }
     }
 
+    [Theory]
+    [InlineData(13, 40, 30)]   // two panels of 8, the second partial
+    [InlineData(20, 33, 600)]  // one panel of 12 and one of 8, two K blocks
+    [InlineData(44, 65, 70)]   // three panels of 12 and one of 8
+    [InlineData(70, 40, 520)]  // six panels of 12, the last of 10 rows
+    [InlineData(256, 48, 100)] // M blocks of 120, 120 and 16: the last as two panels of 8
+    public void Packed_product_epilogues_equal_the_plain_product_followed_by_the_float_step(int m, int n, int k)
+    {
+        var random = new Random((m * 7) + n);
+        float[] a = Fill<float>(random, m * k);
+        float[] b = Fill<float>(random, k * n);
+        float[] bias = Fill<float>(random, n);
+        float[] sigmoid = Fill<float>(random, m * n).Select(x => (x + 1) / 2).ToArray();
+        float[] plain = new float[m * n];
+        var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
+        fixed (float* panels = packing.Span)
+        fixed (float* biasPointer = bias)
+        fixed (float* sigmoidPointer = sigmoid)
+        {
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(plain, m, n), 0f, panels);
+            foreach (ProductEpilogue kind in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })
+            {
+                float[] fused = Enumerable.Repeat(float.NaN, m * n).ToArray();
+                var epilogue = new EpilogueArguments(kind, biasPointer, sigmoidPointer, n);
+                PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, m, n), 0f, panels, epilogue, false);
+                for (int i = 0; i < m * n; i++)
+                {
+                    // The epilogue takes the tile the kernel stored, so each entry is the plain product's, then the step.
+                    float h = sigmoid[i];
+                    float expected = kind switch
+                    {
+                        ProductEpilogue.AddBias => plain[i] + bias[i % n],
+                        ProductEpilogue.AddBiasThenSigmoid => FloatExponential.SigmoidOperator.Invoke(plain[i] + bias[i % n]),
+                        _ => plain[i] * (h * (1f - h)),
+                    };
+                    Assert.True(expected.Equals(fused[i]), $"{kind}, {m}x{n}x{k}: entry ({i / n}, {i % n}) is {fused[i]}, expected {expected}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void The_processor_vendor_matches_the_one_the_system_reports()
     {

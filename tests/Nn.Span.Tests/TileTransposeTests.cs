@@ -45,35 +45,38 @@ public sealed unsafe class TileTransposeTests
         }
     }
 
-    [Fact]
-    public void Panel_pair_holds_the_sixteen_rows_in_two_panels_and_nothing_else()
+    [Theory]
+    [InlineData(12)]
+    [InlineData(8)]
+    public void Panel_holds_its_rows_and_nothing_else(int height)
     {
         if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
         {
             return;
         }
 
-        var random = new Random(1619);
+        var random = new Random(1619 + height);
         foreach (int depth in new[] { 1, 2, 15, 16, 17, 33, 40 })
         {
+            // The rows after the panel's hold NaN: the panel must not read them.
             const int gap = 3, guard = 29;
             int stride = depth + gap;
-            float[] source = Enumerable.Range(0, (16 * stride) + guard).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] source = Enumerable.Range(0, (16 * stride) + guard).Select(i => i < height * stride ? (float)random.NextDouble() : float.NaN).ToArray();
             float[] sourceBefore = (float[])source.Clone();
-            float[] panels = Enumerable.Repeat(-7f, (16 * depth) + guard).ToArray();
+            float[] panel = Enumerable.Repeat(-7f, (height * depth) + guard).ToArray();
 
             fixed (float* from = source)
-            fixed (float* to = panels)
+            fixed (float* to = panel)
             {
-                TileTranspose.CopyPanelPair(from, stride, depth, to, to + (8 * depth));
+                TileTranspose.CopyPanel(from, stride, depth, to, height);
             }
 
             Assert.Equal(sourceBefore, source);
-            for (int i = 0; i < panels.Length; i++)
+            for (int i = 0; i < panel.Length; i++)
             {
-                int panel = i / (8 * depth), p = (i % (8 * depth)) / 8, r = i % 8;
-                float expected = panel < 2 ? source[(((8 * panel) + r) * stride) + p] : -7f;
-                Assert.True(expected.Equals(panels[i]), $"depth {depth}: panels[{i}] = {panels[i]}, expected {expected}");
+                int p = i / height, r = i % height;
+                float expected = p < depth ? source[(r * stride) + p] : -7f;
+                Assert.True(expected.Equals(panel[i]), $"height {height}, depth {depth}: panel[{i}] = {panel[i]}, expected {expected}");
             }
         }
     }
