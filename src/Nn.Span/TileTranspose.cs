@@ -140,13 +140,14 @@ internal static unsafe class TileTranspose
         {
             int blockColumns = Math.Min(Size, depth - column);
             Vector512<float> columnLanes = LaneMask.First(blockColumns);
-            if (height == 12)
+            // Two calls with constant heights, so that each inlined copy loads and stores only its rows.
+            if (height == GemmBlocking.TileRows)
             {
-                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * 12), 12);
+                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * GemmBlocking.TileRows), GemmBlocking.TileRows);
             }
             else
             {
-                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * 8), 8);
+                PanelBlock(source + column, sourceStride, columnLanes, blockColumns, panel + (column * GemmBlocking.NarrowTileRows), GemmBlocking.NarrowTileRows);
             }
         }
     }
@@ -188,7 +189,7 @@ internal static unsafe class TileTranspose
     private static void StoreStep(Vector512<float> column, float* target, int height)
     {
         column.GetLower().Store(target);
-        if (height > 8)
+        if (height > Vector256<float>.Count)
         {
             column.GetUpper().GetLower().Store(target + 8);
         }
