@@ -7,8 +7,9 @@ namespace Nn.Span;
 
 /// <summary>
 /// The float product without packing A, for small and thin products (the seed, online and digits workloads, and
-/// every product with 10 classes), where packing costs more than it saves. Tiles of 8 rows x 32 columns of C, or
-/// bands of 16 rows x 16 columns when C has at most 16 columns, are accumulated in 16 Vector512 registers; A is read
+/// every product with 10 classes), where packing costs more than it saves. Tiles of 12 or 8 rows x 32 columns of C (in
+/// 24 or 16 Vector512 registers), or bands of 16 rows x 16 columns when C has at most 16 columns, are accumulated in
+/// registers; A is read
 /// where it is (either layout), B row by row with masked loads, and C is written with masked stores, so a tile never
 /// touches memory past the matrices.
 /// </summary>
@@ -20,6 +21,13 @@ namespace Nn.Span;
 internal static unsafe class DirectGemm
 {
     private const int TileRows = 8;
+    private const int WideTileRows = 12;
+
+    /// <summary>
+    /// The least depth at which full tiles take bands of 12 rows: on an Intel Xeon (Sapphire Rapids class), 12-row bands
+    /// ran 64 x K x 128 products 1.03-1.07x faster for K = 64 and 128, but 0.90x for K = 10.
+    /// </summary>
+    private const int WideBandLeastDepth = 32;
     private const int QuarterRows = 4;
     private const int BandRows = 16;
     private const int Lanes = 16;
@@ -128,32 +136,73 @@ internal static unsafe class DirectGemm
             return;
         }
 
-        // Every full 8 x 32 tile in one call, then the tiles left: the columns past the last full block in the full
-        // bands, and every column of a last band of fewer rows.
-        int fullBands = n >= 2 * Lanes ? m / TileRows : 0;
-        if (fullBands > 0)
+        // Every full tile in two calls, bands of 12 rows then of 8 (FullBandPlan), then the tiles left: the columns past
+        // the last full block in the full bands, and every column of the last rows (at most 3).
+        int blocks = n / (2 * Lanes);
+        // A sigmoid epilogue keeps its bands at 8 rows: with 24 accumulators live, its constants and temporaries no longer fit
+        // the registers (the digits forward pass ran 0.84-0.95x as fast with 12-row bands).
+        bool sigmoidEpilogue = typeof(TEpilogue) == typeof(BiasSigmoidEpilogue) || typeof(TEpilogue) == typeof(SigmoidSlopeEpilogue);
+        (int wideBands, int narrowBands) = blocks == 0 ? (0, 0) : sigmoidEpilogue ? (0, m / TileRows) : FullBandPlan(m, k, rowStep);
+        int wideRows = wideBands * WideTileRows;
+        int fullRows = wideRows + (narrowBands * TileRows);
+        if (ShallowWithLargeC(m, n, k))
         {
-            if (ShallowWithLargeC(m, n, k))
-            {
-                FullTiles<TEpilogue, RequestedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, fullBands, n / (2 * Lanes), epilogue);
-            }
-            else
-            {
-                FullTiles<TEpilogue, CachedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, fullBands, n / (2 * Lanes), epilogue);
-            }
+            FullTiles<TEpilogue, RequestedLines, WidePanel>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, blocks, epilogue);
+            FullTiles<TEpilogue, RequestedLines, NarrowPanel>(
+                k, a + (wideRows * rowStep), rowStep, depthStep, b, bStride, c + (wideRows * cStride), cStride, beta, narrowBands, blocks, epilogue.At(wideRows, 0));
+        }
+        else
+        {
+            FullTiles<TEpilogue, CachedLines, WidePanel>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, blocks, epilogue);
+            FullTiles<TEpilogue, CachedLines, NarrowPanel>(
+                k, a + (wideRows * rowStep), rowStep, depthStep, b, bStride, c + (wideRows * cStride), cStride, beta, narrowBands, blocks, epilogue.At(wideRows, 0));
         }
 
-        int fullColumns = n - (n % (2 * Lanes));
-        for (int i = 0; i < m; i += TileRows)
+        // The columns past the last full block, in the full bands' rows; then every column of the rows after them.
+        int fullColumns = blocks * 2 * Lanes;
+        for (int i = 0; i < fullRows && fullColumns < n; i += TileRows)
         {
-            int rows = Math.Min(TileRows, m - i);
-            for (int j = i < fullBands * TileRows ? fullColumns : 0; j < n; j += 2 * Lanes)
-            {
-                Tile<TEpilogue>(
-                    k, a + (i * rowStep), rowStep, depthStep, b + j, bStride, c + (i * cStride) + j, cStride, beta, rows,
-                    Math.Min(2 * Lanes, n - j), epilogue.At(i, j));
-            }
+            LeftTiles<TEpilogue>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, i, Math.Min(TileRows, fullRows - i), fullColumns, n, epilogue);
         }
+
+        for (int i = fullRows; i < m; i += TileRows)
+        {
+            LeftTiles<TEpilogue>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, i, Math.Min(TileRows, m - i), 0, n, epilogue);
+        }
+    }
+
+    /// <summary>The tiles of <paramref name="rows"/> rows from row <paramref name="row"/>, over columns <paramref name="firstColumn"/> to N.</summary>
+    private static void LeftTiles<TEpilogue>(
+        int k, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int row, int rows, int firstColumn, int n,
+        in EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
+    {
+        for (int j = firstColumn; j < n; j += 2 * Lanes)
+        {
+            Tile<TEpilogue>(
+                k, a + (row * rowStep), rowStep, depthStep, b + j, bStride, c + (row * cStride) + j, cStride, beta, rows,
+                Math.Min(2 * Lanes, n - j), epilogue.At(row, j));
+        }
+    }
+
+    /// <summary>
+    /// How the rows of C split into full bands for <see cref="FullTiles"/>: bands of 12 rows (24 accumulators: each
+    /// step's two vectors of B feed 24 multiply-adds instead of 16), then up to two bands of 8, chosen so that at most 3
+    /// rows are left to the partial tiles (64 rows: four bands of 12 and two of 8). Bands of 12 rows read A from three
+    /// pointers, as a 16-row band reads it from four; where rows of A as stored would crowd one L1 set
+    /// (<see cref="BandRowsSpreadOverCacheSets"/>), all bands are of 8 rows.
+    /// </summary>
+    internal static (int WideBands, int NarrowBands) FullBandPlan(int m, int k, nint rowStep)
+    {
+        if (k < WideBandLeastDepth || !BandRowsSpreadOverCacheSets(rowStep))
+        {
+            return (0, m / TileRows);
+        }
+
+        // m mod 12 = 0-3: bands of 12 only; 4-7: two bands of 8 in place of one of 12 and the excess; 8-11: one of 8.
+        int excess = m % WideTileRows;
+        int narrow = excess >= TileRows ? 1 : excess >= QuarterRows && m >= 2 * TileRows ? 2 : 0;
+        return ((m - (narrow * TileRows)) / WideTileRows, narrow);
     }
 
     /// <summary>
@@ -167,8 +216,8 @@ internal static unsafe class DirectGemm
     private static bool ShallowWithLargeC(int m, int n, int k) => k <= 16 && (long)m * n > 16 * 1024;
 
     /// <summary>
-    /// The full 8 x 32 tiles of the first <paramref name="bands"/> bands of eight rows, <paramref name="blocks"/> tiles
-    /// each, band by band and left to right, in one call: no masks, and nothing set up per tile but the accumulators
+    /// The full 12 x 32 (or 8 x 32, after <typeparamref name="TPanel"/>) tiles of the first <paramref name="bands"/>
+    /// bands of 12 (or 8) rows, <paramref name="blocks"/> tiles each, band by band and left to right, in one call: no masks, and nothing set up per tile but the accumulators
     /// (with a short depth, such as the 10 classes of dZ2 W2^T, the set-up of a separate call per tile cost as much as a
     /// third of the multiply-adds; with a single step, the outer product h^T dZ2 of a single example, a call per band
     /// cost about 5% of the online step).
@@ -178,34 +227,39 @@ internal static unsafe class DirectGemm
     /// (<see cref="ShallowWithLargeC"/>): a type rather than an argument, so that the other tiles pay nothing for it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void FullTiles<TEpilogue, TLines>(
+    private static void FullTiles<TEpilogue, TLines, TPanel>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int bands, int blocks,
         EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
         where TLines : struct
+        where TPanel : struct, IPanelHeight
     {
+        bool wide = TPanel.Rows > TileRows;
+        int bandRows = TPanel.Rows;
         Vector512<float> zero = Vector512<float>.Zero;
 
-        // Rows 0-3 and 4-7 are read from two pointers, each plus 0, 1, 2 or 3 row steps.
+        // Rows 0-3, 4-7 (and 8-11) are read from two (three) pointers, each plus 0, 1, 2 or 3 row steps.
         nint s1 = rowStep;
         nint s3 = 3 * rowStep;
         nint sigmoidStride = epilogue.SigmoidStride;
         for (int band = 0; band < bands; band++)
         {
-            float* aBand = a + (band * TileRows * rowStep);
-            float* cBand = c + (band * TileRows * cStride);
-            float* sigmoidBand = epilogue.Sigmoid + (band * TileRows * sigmoidStride);
+            float* aBand = a + (band * bandRows * rowStep);
+            float* cBand = c + (band * bandRows * cStride);
+            float* sigmoidBand = epilogue.Sigmoid + (band * bandRows * sigmoidStride);
             for (int block = 0; block < blocks; block++)
             {
                 nint column = block * 2 * Lanes;
                 Vector512<float> c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
                 Vector512<float> c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+                Vector512<float> c80 = zero, c81 = zero, c90 = zero, c91 = zero, c100 = zero, c101 = zero, c110 = zero, c111 = zero;
                 float* a0 = aBand;
                 float* a4 = aBand + (4 * rowStep);
+                float* a8 = aBand + (8 * rowStep);
                 float* bRow = b + column;
                 if (typeof(TLines) == typeof(RequestedLines))
                 {
-                    PrefetchTile(cBand + column, cStride);
+                    PrefetchTile(cBand + column, cStride, bandRows);
                 }
 
                 for (int p = depth; p > 0; p--)
@@ -237,6 +291,23 @@ internal static unsafe class DirectGemm
                     x = Vector512.Create(a4[s3]);
                     c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
                     c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+                    if (wide)
+                    {
+                        x = Vector512.Create(a8[0]);
+                        c80 = Vector512.FusedMultiplyAdd(x, b0, c80);
+                        c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
+                        x = Vector512.Create(a8[s1]);
+                        c90 = Vector512.FusedMultiplyAdd(x, b0, c90);
+                        c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
+                        x = Vector512.Create(a8[2 * s1]);
+                        c100 = Vector512.FusedMultiplyAdd(x, b0, c100);
+                        c101 = Vector512.FusedMultiplyAdd(x, b1, c101);
+                        x = Vector512.Create(a8[s3]);
+                        c110 = Vector512.FusedMultiplyAdd(x, b0, c110);
+                        c111 = Vector512.FusedMultiplyAdd(x, b1, c111);
+                        a8 += depthStep;
+                    }
+
                     a0 += depthStep;
                     a4 += depthStep;
                     bRow += bStride;
@@ -254,18 +325,25 @@ internal static unsafe class DirectGemm
                 StoreFull<TEpilogue>(cBlock + (5 * cStride), c50, c51, beta, biasLeft, biasRight, sigmoidBlock + (5 * sigmoidStride));
                 StoreFull<TEpilogue>(cBlock + (6 * cStride), c60, c61, beta, biasLeft, biasRight, sigmoidBlock + (6 * sigmoidStride));
                 StoreFull<TEpilogue>(cBlock + (7 * cStride), c70, c71, beta, biasLeft, biasRight, sigmoidBlock + (7 * sigmoidStride));
+                if (wide)
+                {
+                    StoreFull<TEpilogue>(cBlock + (8 * cStride), c80, c81, beta, biasLeft, biasRight, sigmoidBlock + (8 * sigmoidStride));
+                    StoreFull<TEpilogue>(cBlock + (9 * cStride), c90, c91, beta, biasLeft, biasRight, sigmoidBlock + (9 * sigmoidStride));
+                    StoreFull<TEpilogue>(cBlock + (10 * cStride), c100, c101, beta, biasLeft, biasRight, sigmoidBlock + (10 * sigmoidStride));
+                    StoreFull<TEpilogue>(cBlock + (11 * cStride), c110, c111, beta, biasLeft, biasRight, sigmoidBlock + (11 * sigmoidStride));
+                }
             }
         }
     }
 
     /// <summary>
-    /// Requests the cache lines of an 8 x 32 tile of C (each row's first, middle and last element: a row of 128 bytes
+    /// Requests the cache lines of a tile of C, 32 columns wide (each row's first, middle and last element: a row of 128 bytes
     /// spans three lines unless it starts on one), so that they arrive while the tile's steps run.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchTile(float* c, nint cStride)
+    private static void PrefetchTile(float* c, nint cStride, int rows)
     {
-        for (int r = 0; r < TileRows; r++)
+        for (int r = 0; r < rows; r++)
         {
             float* row = c + (r * cStride);
             Sse.Prefetch0(row);

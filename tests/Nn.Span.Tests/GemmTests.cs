@@ -95,6 +95,51 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Direct_products_in_bands_of_twelve_and_eight_rows_match_the_triple_loop()
+    {
+        // Depth 32 and more: full tiles in bands of 12 rows, then of 8, then at most 3 rows in partial tiles; the columns
+        // past the last full block of 32 in partial tiles of every band. Every row count from 1 to 41 meets each split.
+        for (int m = 1; m <= 41; m++)
+        {
+            foreach ((int n, int k) in new[] { (32, 32), (45, 40), (64, 33) })
+            {
+                for (int transposes = 0; transposes < 4; transposes++)
+                {
+                    var transposeA = (Transpose)(transposes & 1);
+                    var transposeB = (Transpose)(transposes >> 1);
+                    Check<float>(m, n, k, transposeA, transposeB, beta: 0f, pitch: 3);
+                    Check<float>(m, n, k, transposeA, transposeB, beta: 0.5f, pitch: 0);
+                }
+            }
+        }
+
+        // Rows of A 1024 floats apart share L1 sets: bands of 8 rows only.
+        Check<float>(40, 64, 200, Transpose.None, Transpose.None, beta: 0f, pitch: 824);
+    }
+
+    [Fact]
+    public void Full_band_plan_leaves_at_most_three_rows_and_keeps_crowded_or_shallow_products_in_bands_of_eight()
+    {
+        for (int m = 1; m <= 300; m++)
+        {
+            (int wide, int narrow) = DirectGemm.FullBandPlan(m, 64, 64);
+            int covered = (12 * wide) + (8 * narrow);
+            Assert.True(covered <= m, $"{m} rows: {wide} x 12 + {narrow} x 8 cover more than there are");
+            Assert.True(m - covered <= (m < 8 ? m : 3), $"{m} rows: {m - covered} left to partial tiles");
+            Assert.InRange(narrow, 0, 2);
+
+            // Shallow products and rows 4 KiB apart (one L1 set for all of them): bands of 8 only.
+            Assert.Equal((0, m / 8), DirectGemm.FullBandPlan(m, 31, 64));
+            Assert.Equal((0, m / 8), DirectGemm.FullBandPlan(m, 64, 1024));
+        }
+
+        // The digits batch: 64 = 4 x 12 + 2 x 8; 20 = 12 + 8; 256 = 20 x 12 + 2 x 8.
+        Assert.Equal((4, 2), DirectGemm.FullBandPlan(64, 64, 64));
+        Assert.Equal((1, 1), DirectGemm.FullBandPlan(20, 64, 64));
+        Assert.Equal((20, 2), DirectGemm.FullBandPlan(256, 64, 64));
+    }
+
+    [Fact]
     public void Shallow_products_of_large_matrices_match_the_triple_loop()
     {
         // K <= 16 runs the direct form at any size: full 8 x 32 tiles in long bands, partial tiles at both edges, and
