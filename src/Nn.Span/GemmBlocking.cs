@@ -4,7 +4,7 @@ namespace Nn.Span;
 
 /// <summary>
 /// Block sizes of the packed matrix product, in one place with the reasons for their values
-/// (one core: L1d 48 KiB, L2 1 MiB, L3 32 MiB shared; float sizes quoted, double blocks hold half as many columns per vector).
+/// (one core: L1d 48 KiB, L2 2 MiB, L3 shared; float sizes quoted, double blocks hold half as many columns per vector).
 /// </summary>
 internal static class GemmBlocking
 {
