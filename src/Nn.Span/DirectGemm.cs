@@ -139,23 +139,19 @@ internal static unsafe class DirectGemm
         // Every full tile in two calls, bands of 12 rows then of 8 (FullBandPlan), then the tiles left: the columns past
         // the last full block in the full bands, and every column of the last rows (at most 3).
         int blocks = n / (2 * Lanes);
+
         // A sigmoid epilogue keeps its bands at 8 rows: with 24 accumulators live, its constants and temporaries no longer fit
         // the registers (the digits forward pass ran 0.84-0.95x as fast with 12-row bands).
         bool sigmoidEpilogue = typeof(TEpilogue) == typeof(BiasSigmoidEpilogue) || typeof(TEpilogue) == typeof(SigmoidSlopeEpilogue);
         (int wideBands, int narrowBands) = blocks == 0 ? (0, 0) : sigmoidEpilogue ? (0, m / TileRows) : FullBandPlan(m, k, rowStep);
-        int wideRows = wideBands * WideTileRows;
-        int fullRows = wideRows + (narrowBands * TileRows);
+        int fullRows = (wideBands * WideTileRows) + (narrowBands * TileRows);
         if (ShallowWithLargeC(m, n, k))
         {
-            FullTiles<TEpilogue, RequestedLines, WidePanel>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, blocks, epilogue);
-            FullTiles<TEpilogue, RequestedLines, NarrowPanel>(
-                k, a + (wideRows * rowStep), rowStep, depthStep, b, bStride, c + (wideRows * cStride), cStride, beta, narrowBands, blocks, epilogue.At(wideRows, 0));
+            FullBands<TEpilogue, RequestedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, narrowBands, blocks, epilogue);
         }
         else
         {
-            FullTiles<TEpilogue, CachedLines, WidePanel>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, blocks, epilogue);
-            FullTiles<TEpilogue, CachedLines, NarrowPanel>(
-                k, a + (wideRows * rowStep), rowStep, depthStep, b, bStride, c + (wideRows * cStride), cStride, beta, narrowBands, blocks, epilogue.At(wideRows, 0));
+            FullBands<TEpilogue, CachedLines>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, narrowBands, blocks, epilogue);
         }
 
         // The columns past the last full block, in the full bands' rows; then every column of the rows after them.
@@ -169,6 +165,19 @@ internal static unsafe class DirectGemm
         {
             LeftTiles<TEpilogue>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, i, Math.Min(TileRows, m - i), 0, n, epilogue);
         }
+    }
+
+    /// <summary>The full tiles of the bands of 12 rows, then of the bands of 8 after them.</summary>
+    private static void FullBands<TEpilogue, TLines>(
+        int k, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int wideBands, int narrowBands, int blocks,
+        in EpilogueArguments epilogue)
+        where TEpilogue : struct, ITileEpilogue
+        where TLines : struct
+    {
+        int wideRows = wideBands * WideTileRows;
+        FullTiles<TEpilogue, TLines, WidePanel>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, wideBands, blocks, epilogue);
+        FullTiles<TEpilogue, TLines, NarrowPanel>(
+            k, a + (wideRows * rowStep), rowStep, depthStep, b, bStride, c + (wideRows * cStride), cStride, beta, narrowBands, blocks, epilogue.At(wideRows, 0));
     }
 
     /// <summary>The tiles of <paramref name="rows"/> rows from row <paramref name="row"/>, over columns <paramref name="firstColumn"/> to N.</summary>
