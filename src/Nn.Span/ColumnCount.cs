@@ -10,7 +10,7 @@ internal interface IColumnCount
     static abstract int Value { get; }
 }
 
-/// <summary>The column-count types for 1 to 12 columns.</summary>
+/// <summary>The column-count types for 1 to 16 columns.</summary>
 internal static class ColumnCounts
 {
     internal struct One : IColumnCount { public static int Value => 1; }
@@ -36,4 +36,12 @@ internal static class ColumnCounts
     internal struct Eleven : IColumnCount { public static int Value => 11; }
 
     internal struct Twelve : IColumnCount { public static int Value => 12; }
+
+    internal struct Thirteen : IColumnCount { public static int Value => 13; }
+
+    internal struct Fourteen : IColumnCount { public static int Value => 14; }
+
+    internal struct Fifteen : IColumnCount { public static int Value => 15; }
+
+    internal struct Sixteen : IColumnCount { public static int Value => 16; }
 }
