@@ -12,6 +12,10 @@ artifacts=BenchmarkDotNet.Artifacts
 rm -rf "$artifacts/results"
 dotnet run -c Release --project benchmarks/Nn.Span.Benchmarks -- --artifacts "$artifacts" "$@"
 if [ "$#" -eq 0 ]; then
+  # The targets' ratios again, their two sides alternating in rounds (see PairedRun.cs). OpenBLAS reads its
+  # settings from the process environment when it loads.
+  OPENBLAS_CORETYPE=Cooperlake OPENBLAS_NUM_THREADS=1 \
+    dotnet run -c Release --project benchmarks/Nn.Span.Benchmarks -- --paired --artifacts "$artifacts"
   dotnet run -c Release --project benchmarks/Nn.Span.BenchmarkReport -- "$artifacts/results" .
 else
   echo "Partial run: results in $artifacts/results; docs/benchmarks.md left as it was."

@@ -34,7 +34,8 @@ DateTime runDate = Directory.GetFiles(results, "*-report.csv")
     .DefaultIfEmpty(DateTime.UtcNow.Date)
     .Max();
 
-var report = new Report(rows, environment, "bash benchmarks/run.sh", runDate);
+List<PairedRow> paired = PairedRow.ReadAll(Path.Combine(results, "paired.csv"));
+var report = new Report(rows, paired, environment, "bash benchmarks/run.sh", runDate);
 report.Write(Path.Combine(root, "docs"));
 
 string readme = Path.Combine(root, "README.md");

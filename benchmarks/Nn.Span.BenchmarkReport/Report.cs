@@ -4,7 +4,7 @@ using System.Text;
 namespace Nn.Span.BenchmarkReport;
 
 /// <summary>Turns the benchmark rows into docs/benchmarks.md, its charts, and the README's headline table.</summary>
-internal sealed class Report(List<BenchmarkRow> rows, string environment, string command, DateTime runDate)
+internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, string environment, string command, DateTime runDate)
 {
     private const string Subject = "Nn.Span";
     private static readonly string[] Workloads = ["seed", "online", "digits", "mnist", "wide"];
@@ -60,6 +60,21 @@ internal sealed class Report(List<BenchmarkRow> rows, string environment, string
         text.AppendLine();
         text.AppendLine("![Median time per forward+backward call](benchmarks/forward-backward.png)");
         text.AppendLine();
+        if (paired.Count > 0)
+        {
+            text.AppendLine("## The targets, measured in interleaved rounds");
+            text.AppendLine();
+            text.AppendLine("BenchmarkDotNet measures one benchmark after another, and this host's speed drifts between them (its FMA");
+            text.AppendLine("peak has measured from about 105 to 175 GFLOP/s within an hour). So each ratio below is also measured with");
+            text.AppendLine("its two sides alternating in rounds of about 10 ms a side, in one process, after the BenchmarkDotNet run");
+            text.AppendLine("(`--paired`): the ratio is taken within each round, and the table gives its median over the rounds with");
+            text.AppendLine("the 10th and 90th percentiles. The rows \"of FMA peak\" divide the GFLOP/s of the call (counted over its");
+            text.AppendLine("products) by those of the FMA peak loop in the same round. The times are the medians of the rounds.");
+            text.AppendLine();
+            text.Append(PairedTable());
+            text.AppendLine();
+        }
+
         if (rows.Any(r => r.Group == "GemmBenchmarks"))
         {
             text.AppendLine("## Matrix products against OpenBLAS");
@@ -104,6 +119,24 @@ internal sealed class Report(List<BenchmarkRow> rows, string environment, string
 
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {WorkloadLabel(workload)} | {FormatTime(ours.MedianNanoseconds)} | {FormatTime(scalar?.MedianNanoseconds)} | {Speedup(scalar, ours)} | {FormatGflops(ours.Gflops)} | {FormatBytes(ours.AllocatedBytes)} | {FormatBytes(scalar?.AllocatedBytes)} |");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The interleaved comparisons: ratio (median, 10th to 90th percentile), target, and whether it is met.</summary>
+    private string PairedTable()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| comparison | Nn.Span | baseline | ratio (median) | 10th-90th percentile | target | met |");
+        text.AppendLine("|---|---:|---|---:|---:|---|---|");
+        foreach (PairedRow row in paired)
+        {
+            bool fraction = row.Kind == "PeakFraction";
+            string Value(double v) => fraction ? $"{100 * v:F0}%" : $"{v:F2}x";
+            string met = row.Met switch { true => "yes", false => "no", null => "-" };
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Comparison} | {FormatTime(row.SubjectNanoseconds)} | {row.Baseline} {FormatTime(row.BaselineNanoseconds)} | {Value(row.Median)} | {Value(row.P10)}-{Value(row.P90)} | {row.Target} | {met} |");
         }
 
         return text.ToString();

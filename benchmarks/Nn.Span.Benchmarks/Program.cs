@@ -3,8 +3,17 @@ using BenchmarkDotNet.Running;
 using Nn.Span.Benchmarks;
 
 // Runs the suite, or the groups selected with BenchmarkDotNet's own options (--filter, --anyCategories).
-// --smoke: one in-process call of each benchmark, to prove that they all run.
+// --smoke: one in-process call of each benchmark, and one round of each interleaved comparison, to prove that they run.
+// --paired: only the interleaved comparisons (PairedRun), written to <artifacts>/results/paired.csv.
 bool smoke = args.Contains("--smoke");
+bool paired = args.Contains("--paired");
+int artifactsIndex = Array.IndexOf(args, "--artifacts");
+string results = Path.Combine(artifactsIndex >= 0 && artifactsIndex + 1 < args.Length ? args[artifactsIndex + 1] : "BenchmarkDotNet.Artifacts", "results");
+if (paired)
+{
+    return PairedRun.Run(results, smoke);
+}
+
 string[] rest = [.. args.Where(a => a != "--smoke")];
 string[] selectors = ["--filter", "-f", "--anyCategories", "--allCategories", "--list", "--help", "-h", "--info", "--version"];
 if (!rest.Any(selectors.Contains))
@@ -28,6 +37,11 @@ var failed = summaries
 foreach (string failure in failed)
 {
     Console.Error.WriteLine($"Benchmark failed: {failure}");
+}
+
+if (smoke)
+{
+    PairedRun.Run(results, smoke: true);
 }
 
 return failed.Count == 0 ? 0 : 1;
