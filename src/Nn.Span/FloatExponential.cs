@@ -73,15 +73,13 @@ internal static class FloatExponential
     public static Vector512<float> Exp(Vector512<float> x)
     {
         Vector512<float> clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(Lowest)), Vector512.Create(Highest));
-        Vector512<float> k = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(Log2OfE), Vector512.Create(RoundingShift)) - Vector512.Create(RoundingShift);
-        Vector512<float> p = ReducedExp(clamped, k);
         if (Avx512F.IsSupported)
         {
-            // p 2^k in one instruction, rounded once: the same result as the two exact halves below (the first
-            // product p 2^(k/2) is exact, so only the second one rounds).
-            return Vector512.ConditionalSelect(Vector512.Equals(x, x), Avx512F.Scale(p, k), x);
+            return Vector512.ConditionalSelect(Vector512.Equals(x, x), ExpOfClamped(clamped), x);
         }
 
+        Vector512<float> k = NearestExponent(clamped);
+        Vector512<float> p = ReducedExp(clamped, k);
         Vector512<int> ki = Vector512.ConvertToInt32Native(k);
         Vector512<int> half = Vector512.ShiftRightArithmetic(ki, 1);
         Vector512<float> low = Vector512.ShiftLeft(half + Vector512.Create(127), 23).AsSingle();
@@ -108,16 +106,21 @@ internal static class FloatExponential
     }
 
     /// <summary>
-    /// e^x lane by lane for x in [-104, 0] (AVX-512 only): <see cref="ExpOfNonPositive"/> after its clamp, for callers
-    /// that clamp on their own.
+    /// e^x lane by lane for x clamped to [-104, 89] (AVX-512 only): the exponentials after their clamps, for callers
+    /// that clamp on their own. p 2^k in one scale instruction, rounded once: the same result as the two exact halves
+    /// of the other widths (the first product p 2^(k/2) is exact, so only the second one rounds).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ExpOfClamped(Vector512<float> clamped)
     {
-        Vector512<float> k = Vector512.FusedMultiplyAdd(clamped, Vector512.Create(Log2OfE), Vector512.Create(RoundingShift)) - Vector512.Create(RoundingShift);
-        Vector512<float> p = ReducedExp(clamped, k);
-        return Avx512F.Scale(p, k);
+        Vector512<float> k = NearestExponent(clamped);
+        return Avx512F.Scale(ReducedExp(clamped, k), k);
     }
+
+    /// <summary>k = round(x log2 e), by adding and subtracting the rounding shift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> NearestExponent(Vector512<float> x) =>
+        Vector512.FusedMultiplyAdd(x, Vector512.Create(Log2OfE), Vector512.Create(RoundingShift)) - Vector512.Create(RoundingShift);
 
     /// <summary>
     /// e^r for r = x - k ln2 (|r| &lt;= ln2 / 2), where k = round(x log2 e): the reduction and the polynomial shared by
