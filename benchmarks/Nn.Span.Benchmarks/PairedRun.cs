@@ -48,7 +48,7 @@ internal static class PairedRun
     /// Measures every comparison and writes <see cref="FileName"/> into <paramref name="resultsDirectory"/>;
     /// <paramref name="smoke"/>: one round of one call a side, to prove that they run.
     /// </summary>
-    public static int Run(string resultsDirectory, bool smoke)
+    public static void Run(string resultsDirectory, bool smoke)
     {
         if (OpenBlas.IsAvailable && Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null)
         {
@@ -79,7 +79,6 @@ internal static class PairedRun
 
         Directory.CreateDirectory(resultsDirectory);
         File.WriteAllLines(Path.Combine(resultsDirectory, FileName), lines, new UTF8Encoding(false));
-        return 0;
 
         static string F(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
         static string Report(double nanoseconds) => nanoseconds < 1e4 ? $"{nanoseconds:F0} ns" : $"{nanoseconds / 1e3:F1} us";

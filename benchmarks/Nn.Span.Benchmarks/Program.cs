@@ -11,7 +11,8 @@ int artifactsIndex = Array.IndexOf(args, "--artifacts");
 string results = Path.Combine(artifactsIndex >= 0 && artifactsIndex + 1 < args.Length ? args[artifactsIndex + 1] : "BenchmarkDotNet.Artifacts", "results");
 if (paired)
 {
-    return PairedRun.Run(results, smoke);
+    PairedRun.Run(results, smoke);
+    return 0;
 }
 
 string[] rest = [.. args.Where(a => a != "--smoke")];
