@@ -72,6 +72,7 @@ internal static class DemoApplication
 
         TextReport.WriteTrainingHeader(progress, command.Training, trainer.Network.Dimensions, trainer.TrainCount, trainer.TestCount);
         var printer = new ProgressPrinter(progress);
+        printer.WarmUp();
         TrainingOutcome outcome = trainer.Train(printer.Print);
         ConfusionMatrix confusion = trainer.TestConfusion();
         double forwardBackward = trainer.MedianForwardBackwardMicroseconds(ForwardBackwardTimings);

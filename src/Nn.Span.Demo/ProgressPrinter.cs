@@ -19,8 +19,16 @@ internal sealed class ProgressPrinter
     public void Print(EpochSummary epoch)
     {
         int length = Format(epoch, _line);
-        _writer.Write(_line.AsSpan(0, length));
-        _writer.WriteLine();
+        _writer.NewLine.CopyTo(_line.AsSpan(length));
+        _writer.Write(_line.AsSpan(0, length + _writer.NewLine.Length));
+    }
+
+    /// <summary>Runs every piece of <see cref="Print"/> once without printing anything (a sample line is formatted and
+    /// an empty text written), so that the first epoch's line does not compile or resolve code inside a measured loop.</summary>
+    public void WarmUp()
+    {
+        _ = Format(new EpochSummary(1, 1, 0.5, 0.25, 0.75, 0.875), _line);
+        _writer.Write(ReadOnlySpan<char>.Empty);
     }
 
     /// <summary>Formats the epoch's line into <paramref name="line"/>; returns its length.</summary>

@@ -100,4 +100,20 @@ public sealed class DigitsTrainingTests
         int length = ProgressPrinter.Format(new EpochSummary(3, 30, 0.45454545, 0.21342, 0.964532, 0.958333), line);
         Assert.Equal("epoch  3/30  lr 0.4545  loss 0.2134  train 96.45%  test 95.83%", new string(line, 0, length));
     }
+
+    [Fact]
+    public void Printing_writes_the_line_and_the_writers_new_line_and_warming_up_writes_nothing()
+    {
+        var writer = new StringWriter { NewLine = "\r\n" };
+        var printer = new ProgressPrinter(writer);
+        printer.WarmUp();
+        Assert.Equal(string.Empty, writer.ToString());
+
+        printer.Print(new EpochSummary(3, 30, 0.45454545, 0.21342, 0.964532, 0.958333));
+        printer.Print(new EpochSummary(4, 30, 0.4, 0.2, 0.97, 0.96));
+        Assert.Equal(
+            "epoch  3/30  lr 0.4545  loss 0.2134  train 96.45%  test 95.83%\r\n" +
+            "epoch  4/30  lr 0.4000  loss 0.2000  train 97.00%  test 96.00%\r\n",
+            writer.ToString());
+    }
 }
