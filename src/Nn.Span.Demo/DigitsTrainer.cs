@@ -268,20 +268,26 @@ internal sealed class DigitsTrainer<T>
         T[] scratchParameters = (T[])Parameters.Clone();
         T[] scratchVelocity = new T[_velocity.Length];
         int fullRows = Math.Min(_options.BatchSize, TrainCount);
-        int lastRows = TrainCount % fullRows;
-        foreach (int rows in lastRows == 0 ? [fullRows] : (int[])[fullRows, lastRows])
+        WarmUpStep(fullRows, scratchParameters, scratchVelocity);
+        if (TrainCount % fullRows != 0)
         {
-            Gather(_order.AsSpan(0, rows));
-            T cost = Network.ForwardBackward(
-                new ReadOnlySpan2D<T>(_batchInputs, 0, rows, Features, 0), _batchLabels.AsSpan(0, rows), scratchParameters, _gradient, _workspace);
-            _ = double.CreateChecked(cost);
-            Sgd.Step<T>(scratchParameters, _gradient, T.CreateChecked(_options.LearningRate));
-            Sgd.Step<T>(scratchParameters, _gradient, scratchVelocity, T.CreateChecked(_options.LearningRate), T.CreateChecked(_options.Momentum));
+            WarmUpStep(TrainCount % fullRows, scratchParameters, scratchVelocity);
         }
 
         _ = Accuracy(_trainInputs, _trainLabels);
         _ = Accuracy(_testInputs, _testLabels);
         _orderRandom.Shuffle<int>(Span<int>.Empty);
+    }
+
+    /// <summary>One step on a batch of <paramref name="rows"/> examples, updating the scratch parameters only.</summary>
+    private void WarmUpStep(int rows, T[] scratchParameters, T[] scratchVelocity)
+    {
+        Gather(_order.AsSpan(0, rows));
+        T cost = Network.ForwardBackward(
+            new ReadOnlySpan2D<T>(_batchInputs, 0, rows, Features, 0), _batchLabels.AsSpan(0, rows), scratchParameters, _gradient, _workspace);
+        _ = double.CreateChecked(cost);
+        Sgd.Step<T>(scratchParameters, _gradient, T.CreateChecked(_options.LearningRate));
+        Sgd.Step<T>(scratchParameters, _gradient, scratchVelocity, T.CreateChecked(_options.LearningRate), T.CreateChecked(_options.Momentum));
     }
 
     /// <summary>Runs <paramref name="call"/> as many times unmeasured, then <paramref name="calls"/> times measured; the median in microseconds.</summary>
