@@ -268,10 +268,11 @@ internal sealed class DigitsTrainer<T>
         T[] scratchParameters = (T[])Parameters.Clone();
         T[] scratchVelocity = new T[_velocity.Length];
         int fullRows = Math.Min(_options.BatchSize, TrainCount);
+        int lastRows = TrainCount % fullRows;
         WarmUpStep(fullRows, scratchParameters, scratchVelocity);
-        if (TrainCount % fullRows != 0)
+        if (lastRows != 0)
         {
-            WarmUpStep(TrainCount % fullRows, scratchParameters, scratchVelocity);
+            WarmUpStep(lastRows, scratchParameters, scratchVelocity);
         }
 
         _ = Accuracy(_trainInputs, _trainLabels);
