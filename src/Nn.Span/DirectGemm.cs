@@ -132,7 +132,15 @@ internal static unsafe class DirectGemm
         nint depthStep = opA == Operand.AsIs ? 1 : aStride;
         if (n <= Lanes && m >= BandRows && BandRowsSpreadOverCacheSets(rowStep))
         {
-            NarrowBands<TEpilogue>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, n, epilogue);
+            if (n <= Lanes / 2)
+            {
+                NarrowBands<TEpilogue, Vector256<float>>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, n, epilogue);
+            }
+            else
+            {
+                NarrowBands<TEpilogue, Vector512<float>>(k, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, n, epilogue);
+            }
+
             return;
         }
 
@@ -528,10 +536,11 @@ internal static unsafe class DirectGemm
     /// band (20 or 24 rows); a longer one as a band moved up to end at row M, whose rows shared with the band before
     /// are computed again but not stored.
     /// </summary>
-    private static void NarrowBands<TEpilogue>(
+    private static void NarrowBands<TEpilogue, TVector>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m, int n,
         in EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
+        where TVector : struct
     {
         Vector512<float> mask = LaneMask.First(n);
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, Vector512<float>.Zero) : default;
@@ -542,28 +551,28 @@ internal static unsafe class DirectGemm
         int i = 0;
         for (; i < plainBands * BandRows; i += BandRows)
         {
-            Band<TEpilogue, SixteenRows>(
+            Band<TEpilogue, SixteenRows, TVector>(
                 depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0, 0);
         }
 
         if (remainder is > 0 and <= TileRows / 2)
         {
             // The last band and the remainder in one pass of 20 rows: the band, and the 4 rows ending at row M.
-            Band<TEpilogue, TwentyRows>(
+            Band<TEpilogue, TwentyRows, TVector>(
                 depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
                 BandRows + remainder - (TileRows / 2));
         }
         else if (remainder is > 0 and <= TileRows)
         {
             // The last band and the remainder in one pass of 24 rows: the band, and the 8 rows ending at row M.
-            Band<TEpilogue, TwentyFourRows>(
+            Band<TEpilogue, TwentyFourRows, TVector>(
                 depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
                 BandRows + remainder - TileRows);
         }
         else if (remainder > 0)
         {
             int start = m - BandRows;
-            Band<TEpilogue, SixteenRows>(
+            Band<TEpilogue, SixteenRows, TVector>(
                 depth, a + (start * rowStep), rowStep, depthStep, b, bStride, c + (start * cStride), cStride, beta, mask, bias, sigmoid + (start * sigmoidStride), sigmoidStride,
                 i - start, 0);
         }
@@ -616,18 +625,19 @@ internal static unsafe class DirectGemm
     /// and 24 chains instead of 16 + 8.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Band<TEpilogue, TRows>(
+    private static void Band<TEpilogue, TRows, TVector>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta,
         Vector512<float> mask, Vector512<float> bias, float* sigmoid, nint sigmoidStride, int firstStored, int tailRow)
         where TEpilogue : struct, ITileEpilogue
         where TRows : struct
+        where TVector : struct
     {
         bool longTail = typeof(TRows) == typeof(TwentyFourRows);
         bool tail = longTail || typeof(TRows) == typeof(TwentyRows);
         Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
-        Vector512<float> c8 = zero, c9 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero, c14 = zero, c15 = zero;
-        Vector512<float> t0 = zero, t1 = zero, t2 = zero, t3 = zero, t4 = zero, t5 = zero, t6 = zero, t7 = zero;
+        TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        TVector c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        TVector t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
 
         // Rows 0-3, 4-7, 8-11, 12-15 (and the tail's two quarters) are read from one pointer each, plus 0, 1, 2 or 3
         // row steps.
@@ -643,74 +653,74 @@ internal static unsafe class DirectGemm
         for (int p = depth; p > 0; p--)
         {
             // c_r += op(A)[r, p] * op(B)[p, :] for the sixteen (or 24) rows r
-            Vector512<float> bp = Avx512F.MaskLoad(bRow, mask, zero);
-            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[0]), bp, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[s1]), bp, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[2 * s1]), bp, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[s3]), bp, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[0]), bp, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[s1]), bp, c5);
-            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[2 * s1]), bp, c6);
-            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[s3]), bp, c7);
-            c8 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[0]), bp, c8);
-            c9 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[s1]), bp, c9);
-            c10 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[2 * s1]), bp, c10);
-            c11 = Vector512.FusedMultiplyAdd(Vector512.Create(a8[s3]), bp, c11);
-            c12 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[0]), bp, c12);
-            c13 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[s1]), bp, c13);
-            c14 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[2 * s1]), bp, c14);
-            c15 = Vector512.FusedMultiplyAdd(Vector512.Create(a12[s3]), bp, c15);
+            TVector bp = BandVector.Narrow<TVector>(Avx512F.MaskLoad(bRow, mask, zero));
+            c0 = BandVector.MultiplyAdd(a0, bp, c0);
+            c1 = BandVector.MultiplyAdd(a0 + s1, bp, c1);
+            c2 = BandVector.MultiplyAdd(a0 + (2 * s1), bp, c2);
+            c3 = BandVector.MultiplyAdd(a0 + s3, bp, c3);
+            c4 = BandVector.MultiplyAdd(a4, bp, c4);
+            c5 = BandVector.MultiplyAdd(a4 + s1, bp, c5);
+            c6 = BandVector.MultiplyAdd(a4 + (2 * s1), bp, c6);
+            c7 = BandVector.MultiplyAdd(a4 + s3, bp, c7);
+            c8 = BandVector.MultiplyAdd(a8, bp, c8);
+            c9 = BandVector.MultiplyAdd(a8 + s1, bp, c9);
+            c10 = BandVector.MultiplyAdd(a8 + (2 * s1), bp, c10);
+            c11 = BandVector.MultiplyAdd(a8 + s3, bp, c11);
+            c12 = BandVector.MultiplyAdd(a12, bp, c12);
+            c13 = BandVector.MultiplyAdd(a12 + s1, bp, c13);
+            c14 = BandVector.MultiplyAdd(a12 + (2 * s1), bp, c14);
+            c15 = BandVector.MultiplyAdd(a12 + s3, bp, c15);
             a0 += depthStep;
             a4 += depthStep;
             a8 += depthStep;
             a12 += depthStep;
             if (tail)
             {
-                t0 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[0]), bp, t0);
-                t1 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[s1]), bp, t1);
-                t2 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[2 * s1]), bp, t2);
-                t3 = Vector512.FusedMultiplyAdd(Vector512.Create(tail0[s3]), bp, t3);
+                t0 = BandVector.MultiplyAdd(tail0, bp, t0);
+                t1 = BandVector.MultiplyAdd(tail0 + s1, bp, t1);
+                t2 = BandVector.MultiplyAdd(tail0 + (2 * s1), bp, t2);
+                t3 = BandVector.MultiplyAdd(tail0 + s3, bp, t3);
                 tail0 += depthStep;
             }
 
             if (longTail)
             {
-                t4 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[0]), bp, t4);
-                t5 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[s1]), bp, t5);
-                t6 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[2 * s1]), bp, t6);
-                t7 = Vector512.FusedMultiplyAdd(Vector512.Create(tail4[s3]), bp, t7);
+                t4 = BandVector.MultiplyAdd(tail4, bp, t4);
+                t5 = BandVector.MultiplyAdd(tail4 + s1, bp, t5);
+                t6 = BandVector.MultiplyAdd(tail4 + (2 * s1), bp, t6);
+                t7 = BandVector.MultiplyAdd(tail4 + s3, bp, t7);
                 tail4 += depthStep;
             }
 
             bRow += bStride;
         }
 
-        if (firstStored <= 0) Store<TEpilogue>(c, c0, zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (firstStored <= 1) Store<TEpilogue>(c + cStride, c1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (firstStored <= 2) Store<TEpilogue>(c + (2 * cStride), c2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (firstStored <= 3) Store<TEpilogue>(c + (3 * cStride), c3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
-        if (firstStored <= 4) Store<TEpilogue>(c + (4 * cStride), c4, zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
-        if (firstStored <= 5) Store<TEpilogue>(c + (5 * cStride), c5, zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
-        if (firstStored <= 6) Store<TEpilogue>(c + (6 * cStride), c6, zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
-        if (firstStored <= 7) Store<TEpilogue>(c + (7 * cStride), c7, zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
-        if (firstStored <= 8) Store<TEpilogue>(c + (8 * cStride), c8, zero, beta, mask, zero, false, bias, zero, sigmoid + (8 * sigmoidStride));
-        if (firstStored <= 9) Store<TEpilogue>(c + (9 * cStride), c9, zero, beta, mask, zero, false, bias, zero, sigmoid + (9 * sigmoidStride));
-        if (firstStored <= 10) Store<TEpilogue>(c + (10 * cStride), c10, zero, beta, mask, zero, false, bias, zero, sigmoid + (10 * sigmoidStride));
-        if (firstStored <= 11) Store<TEpilogue>(c + (11 * cStride), c11, zero, beta, mask, zero, false, bias, zero, sigmoid + (11 * sigmoidStride));
-        if (firstStored <= 12) Store<TEpilogue>(c + (12 * cStride), c12, zero, beta, mask, zero, false, bias, zero, sigmoid + (12 * sigmoidStride));
-        if (firstStored <= 13) Store<TEpilogue>(c + (13 * cStride), c13, zero, beta, mask, zero, false, bias, zero, sigmoid + (13 * sigmoidStride));
-        if (firstStored <= 14) Store<TEpilogue>(c + (14 * cStride), c14, zero, beta, mask, zero, false, bias, zero, sigmoid + (14 * sigmoidStride));
-        Store<TEpilogue>(c + (15 * cStride), c15, zero, beta, mask, zero, false, bias, zero, sigmoid + (15 * sigmoidStride));
+        if (firstStored <= 0) Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (firstStored <= 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (firstStored <= 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (firstStored <= 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        if (firstStored <= 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
+        if (firstStored <= 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
+        if (firstStored <= 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
+        if (firstStored <= 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
+        if (firstStored <= 8) Store<TEpilogue>(c + (8 * cStride), BandVector.Widen(c8), zero, beta, mask, zero, false, bias, zero, sigmoid + (8 * sigmoidStride));
+        if (firstStored <= 9) Store<TEpilogue>(c + (9 * cStride), BandVector.Widen(c9), zero, beta, mask, zero, false, bias, zero, sigmoid + (9 * sigmoidStride));
+        if (firstStored <= 10) Store<TEpilogue>(c + (10 * cStride), BandVector.Widen(c10), zero, beta, mask, zero, false, bias, zero, sigmoid + (10 * sigmoidStride));
+        if (firstStored <= 11) Store<TEpilogue>(c + (11 * cStride), BandVector.Widen(c11), zero, beta, mask, zero, false, bias, zero, sigmoid + (11 * sigmoidStride));
+        if (firstStored <= 12) Store<TEpilogue>(c + (12 * cStride), BandVector.Widen(c12), zero, beta, mask, zero, false, bias, zero, sigmoid + (12 * sigmoidStride));
+        if (firstStored <= 13) Store<TEpilogue>(c + (13 * cStride), BandVector.Widen(c13), zero, beta, mask, zero, false, bias, zero, sigmoid + (13 * sigmoidStride));
+        if (firstStored <= 14) Store<TEpilogue>(c + (14 * cStride), BandVector.Widen(c14), zero, beta, mask, zero, false, bias, zero, sigmoid + (14 * sigmoidStride));
+        Store<TEpilogue>(c + (15 * cStride), BandVector.Widen(c15), zero, beta, mask, zero, false, bias, zero, sigmoid + (15 * sigmoidStride));
         if (tail)
         {
             // Tail row r is row tailRow + r of the pass; the ones before 16 belong to the band and are not stored.
             float* cTail = c + (tailRow * cStride);
             float* sigmoidTail = sigmoid + (tailRow * sigmoidStride);
             int firstTailStored = BandRows - tailRow;
-            if (firstTailStored <= 0) Store<TEpilogue>(cTail, t0, zero, beta, mask, zero, false, bias, zero, sigmoidTail);
-            if (firstTailStored <= 1) Store<TEpilogue>(cTail + cStride, t1, zero, beta, mask, zero, false, bias, zero, sigmoidTail + sigmoidStride);
-            if (firstTailStored <= 2) Store<TEpilogue>(cTail + (2 * cStride), t2, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (2 * sigmoidStride));
-            if (!longTail || firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), t3, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride));
+            if (firstTailStored <= 0) Store<TEpilogue>(cTail, BandVector.Widen(t0), zero, beta, mask, zero, false, bias, zero, sigmoidTail);
+            if (firstTailStored <= 1) Store<TEpilogue>(cTail + cStride, BandVector.Widen(t1), zero, beta, mask, zero, false, bias, zero, sigmoidTail + sigmoidStride);
+            if (firstTailStored <= 2) Store<TEpilogue>(cTail + (2 * cStride), BandVector.Widen(t2), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (2 * sigmoidStride));
+            if (!longTail || firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), BandVector.Widen(t3), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride));
         }
 
         if (longTail)
@@ -718,10 +728,10 @@ internal static unsafe class DirectGemm
             float* cTail = c + (tailRow * cStride);
             float* sigmoidTail = sigmoid + (tailRow * sigmoidStride);
             int firstTailStored = BandRows - tailRow;
-            if (firstTailStored <= 4) Store<TEpilogue>(cTail + (4 * cStride), t4, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (4 * sigmoidStride));
-            if (firstTailStored <= 5) Store<TEpilogue>(cTail + (5 * cStride), t5, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (5 * sigmoidStride));
-            if (firstTailStored <= 6) Store<TEpilogue>(cTail + (6 * cStride), t6, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (6 * sigmoidStride));
-            Store<TEpilogue>(cTail + (7 * cStride), t7, zero, beta, mask, zero, false, bias, zero, sigmoidTail + (7 * sigmoidStride));
+            if (firstTailStored <= 4) Store<TEpilogue>(cTail + (4 * cStride), BandVector.Widen(t4), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (4 * sigmoidStride));
+            if (firstTailStored <= 5) Store<TEpilogue>(cTail + (5 * cStride), BandVector.Widen(t5), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (5 * sigmoidStride));
+            if (firstTailStored <= 6) Store<TEpilogue>(cTail + (6 * cStride), BandVector.Widen(t6), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (6 * sigmoidStride));
+            Store<TEpilogue>(cTail + (7 * cStride), BandVector.Widen(t7), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (7 * sigmoidStride));
         }
     }
 
