@@ -50,6 +50,7 @@ internal static unsafe class DeepNarrowGemm
     /// Whether the form serves C = op(A) op(B) of this shape: A as stored, at most 12 columns, and K &gt;= 256, or with
     /// at most 10 columns a shallower product of enough rows (see <see cref="ShallowWork"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Suits(Operand opA, int m, int n, int k) =>
         opA == Operand.AsIs && n <= MaxColumns && Avx512F.IsSupported &&
         (k >= MinDepth || (n <= 10 && k >= LeastShallowDepth(n) && (long)Math.Min(m, 64) * k * (Lanes - n) >= ShallowWork));

@@ -42,6 +42,7 @@ internal static unsafe class DirectGemm
     /// while every 8-row band of A passes over it, and packing would cost more than it saves) with enough depth per
     /// tile to amortise the tile's stores.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Suits(int m, int n, int k) =>
         n <= 2 * Lanes || m <= TileRows || k <= 16 || (long)m * n * k <= 64L * 64 * 64 || (k >= 32 && (long)k * n <= 64 * 1024);
 
@@ -49,6 +50,7 @@ internal static unsafe class DirectGemm
     /// Whether a float product of M, N, K &gt;= 1 runs in the direct form here: the form is supported and suits the shape,
     /// and when op(B) is transposed, <paramref name="scratchLength"/> floats hold its K x N copy.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Takes(int m, int n, int k, Operand opB, long scratchLength) =>
         IsSupported && m > 0 && n > 0 && k > 0 && Suits(m, n, k) && (opB == Operand.AsIs || scratchLength >= (long)k * n);
 
@@ -599,6 +601,7 @@ internal static unsafe class DirectGemm
     /// the sixteen rows' current lines compete for one 12-way set with the lines of B, and a band then runs several
     /// times slower than two 8-row tiles (seen with 512-float rows: 256x512x10).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool BandRowsSpreadOverCacheSets(nint rowStep)
     {
         const int LineBytes = 64;

@@ -20,6 +20,7 @@ internal static unsafe class RowDotProducts
     private const int Lanes = 16;
 
     /// <summary>Whether the form serves C = op(A) op(B): a single row of C, op(B) transposed, K &lt;= 16, and A's row contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Suits(int m, int k, Operand opB, nint depthStep) =>
         m == 1 && opB == Operand.Transposed && k <= Lanes && depthStep == 1 && Avx512F.IsSupported;
 

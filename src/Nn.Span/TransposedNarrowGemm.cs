@@ -34,6 +34,7 @@ internal static unsafe class TransposedNarrowGemm
     public const int MinDepth = 8;
 
     /// <summary>Whether the form serves C = op(A) op(B) of this shape: A^T, at most 12 columns, at least 16 rows and at least <see cref="MinDepth"/> steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Suits(Operand opA, int m, int n, int k) =>
         opA == Operand.Transposed && n <= MaxColumns && m >= Lanes && k >= MinDepth && Avx512F.IsSupported;
 
