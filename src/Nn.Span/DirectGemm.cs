@@ -399,11 +399,27 @@ internal static unsafe class DirectGemm
         {
             if (rows <= QuarterRows)
             {
-                QuarterTile<TEpilogue>(depth, a0, a1, a2, a3, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+                if (columns <= Lanes / 2)
+                {
+                    QuarterTile<TEpilogue, Vector256<float>>(depth, a0, a1, a2, a3, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+                }
+                else
+                {
+                    QuarterTile<TEpilogue, Vector512<float>>(depth, a0, a1, a2, a3, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+                }
+
                 return;
             }
 
-            NarrowTile<TEpilogue>(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+            if (columns <= Lanes / 2)
+            {
+                NarrowTile<TEpilogue, Vector256<float>>(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+            }
+            else
+            {
+                NarrowTile<TEpilogue, Vector512<float>>(depth, a0, a1, a2, a3, a4, a5, a6, a7, depthStep, b, bStride, c, cStride, beta, rows, leftMask, epilogue);
+            }
+
             return;
         }
 
@@ -739,40 +755,41 @@ internal static unsafe class DirectGemm
     }
 
     /// <summary>The tile for at most 16 columns (one vector): eight accumulators, eight multiply-adds per step.</summary>
-    private static void NarrowTile<TEpilogue>(
+    private static void NarrowTile<TEpilogue, TVector>(
         int depth, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* a6, float* a7, nint depthStep,
         float* b, nint bStride, float* c, nint cStride, float beta, int rows, Vector512<float> mask, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
+        where TVector : struct
     {
-        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
+        TVector c0 = default, c1 = default, c2 = default, c3 = default;
+        TVector c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> zero = Vector512<float>.Zero;
         for (nint p = 0; p < depth; p++)
         {
             // c_r += op(A)[r, p] * op(B)[p, :] for the eight rows r
-            Vector512<float> bRow = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
+            TVector bRow = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
             nint offset = p * depthStep;
-            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bRow, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bRow, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bRow, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bRow, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[offset]), bRow, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[offset]), bRow, c5);
-            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[offset]), bRow, c6);
-            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[offset]), bRow, c7);
+            c0 = BandVector.MultiplyAdd(a0 + offset, bRow, c0);
+            c1 = BandVector.MultiplyAdd(a1 + offset, bRow, c1);
+            c2 = BandVector.MultiplyAdd(a2 + offset, bRow, c2);
+            c3 = BandVector.MultiplyAdd(a3 + offset, bRow, c3);
+            c4 = BandVector.MultiplyAdd(a4 + offset, bRow, c4);
+            c5 = BandVector.MultiplyAdd(a5 + offset, bRow, c5);
+            c6 = BandVector.MultiplyAdd(a6 + offset, bRow, c6);
+            c7 = BandVector.MultiplyAdd(a7 + offset, bRow, c7);
         }
 
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
-        Store<TEpilogue>(c, c0, zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (rows > 1) Store<TEpilogue>(c + cStride, c1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), c2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), c3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
-        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), c4, zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
-        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), c5, zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
-        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), c6, zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
-        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), c7, zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
+        Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
+        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
+        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
+        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
     }
 
     /// <summary>
@@ -780,49 +797,50 @@ internal static unsafe class DirectGemm
     /// two chains of multiply-adds per row run side by side (with one per row, four rows left the multiply-add units
     /// waiting on each chain for half of the time).
     /// </summary>
-    private static void QuarterTile<TEpilogue>(
+    private static void QuarterTile<TEpilogue, TVector>(
         int depth, float* a0, float* a1, float* a2, float* a3, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int rows,
         Vector512<float> mask, EpilogueArguments epilogue)
         where TEpilogue : struct, ITileEpilogue
+        where TVector : struct
     {
-        Vector512<float> even0 = default, even1 = default, even2 = default, even3 = default;
-        Vector512<float> odd0 = default, odd1 = default, odd2 = default, odd3 = default;
+        TVector even0 = default, even1 = default, even2 = default, even3 = default;
+        TVector odd0 = default, odd1 = default, odd2 = default, odd3 = default;
         Vector512<float> zero = Vector512<float>.Zero;
         nint p = 0;
         for (; p + 1 < depth; p += 2)
         {
             // even_r += op(A)[r, p] * op(B)[p, :], odd_r += op(A)[r, p + 1] * op(B)[p + 1, :] for the four rows r
-            Vector512<float> bEven = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
-            Vector512<float> bOdd = Avx512F.MaskLoad(b + ((p + 1) * bStride), mask, zero);
+            TVector bEven = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
+            TVector bOdd = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + ((p + 1) * bStride), mask, zero));
             nint offset = p * depthStep;
-            even0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bEven, even0);
-            even1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bEven, even1);
-            even2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bEven, even2);
-            even3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bEven, even3);
+            even0 = BandVector.MultiplyAdd(a0 + offset, bEven, even0);
+            even1 = BandVector.MultiplyAdd(a1 + offset, bEven, even1);
+            even2 = BandVector.MultiplyAdd(a2 + offset, bEven, even2);
+            even3 = BandVector.MultiplyAdd(a3 + offset, bEven, even3);
             offset += depthStep;
-            odd0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bOdd, odd0);
-            odd1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bOdd, odd1);
-            odd2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bOdd, odd2);
-            odd3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bOdd, odd3);
+            odd0 = BandVector.MultiplyAdd(a0 + offset, bOdd, odd0);
+            odd1 = BandVector.MultiplyAdd(a1 + offset, bOdd, odd1);
+            odd2 = BandVector.MultiplyAdd(a2 + offset, bOdd, odd2);
+            odd3 = BandVector.MultiplyAdd(a3 + offset, bOdd, odd3);
         }
 
         if (p < depth)
         {
-            Vector512<float> bLast = Avx512F.MaskLoad(b + (p * bStride), mask, zero);
+            TVector bLast = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
             nint offset = p * depthStep;
-            even0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[offset]), bLast, even0);
-            even1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[offset]), bLast, even1);
-            even2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[offset]), bLast, even2);
-            even3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[offset]), bLast, even3);
+            even0 = BandVector.MultiplyAdd(a0 + offset, bLast, even0);
+            even1 = BandVector.MultiplyAdd(a1 + offset, bLast, even1);
+            even2 = BandVector.MultiplyAdd(a2 + offset, bLast, even2);
+            even3 = BandVector.MultiplyAdd(a3 + offset, bLast, even3);
         }
 
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
-        Store<TEpilogue>(c, even0 + odd0, zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (rows > 1) Store<TEpilogue>(c + cStride, even1 + odd1, zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), even2 + odd2, zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), even3 + odd3, zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        Store<TEpilogue>(c, BandVector.Widen(even0) + BandVector.Widen(odd0), zero, beta, mask, zero, false, bias, zero, sigmoid);
+        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(even1) + BandVector.Widen(odd1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(even2) + BandVector.Widen(odd2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(even3) + BandVector.Widen(odd3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
     }
 
     /// <summary>

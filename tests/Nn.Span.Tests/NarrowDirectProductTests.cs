@@ -4,10 +4,11 @@ using static Nn.Span.Tests.Reference;
 namespace Nn.Span.Tests;
 
 /// <summary>
-/// The direct product's bands for C with at most 16 columns and at least 16 rows, called through
+/// The direct product for C with at most 16 columns, called through
 /// <see cref="DirectGemm.Multiply(float*, nint, Operand, float*, nint, Operand, float*, nint, int, int, int, float, float*, in EpilogueArguments)"/>:
 /// every column count 1..16 (256-bit accumulators up to 8 columns, 512-bit ones from 9), and the heights that take each
-/// kind of band (16 rows, 16 plus a tail of 4 or 8, bands moved up to end at row M), both layouts of A, beta 0 and not,
+/// of its kernels (tiles of 2 to 4 rows and of 5 to 8 rows below 16 rows; from 16 rows, bands of 16, 16 plus a tail of
+/// 4 or 8, and bands moved up to end at row M), both layouts of A, beta 0 and not,
 /// and every epilogue, against a triple loop in double. C has a gap after each row and a guard after its last one, so
 /// a store one element too far is seen.
 /// </summary>
@@ -15,17 +16,18 @@ namespace Nn.Span.Tests;
 /// Tolerance: as in <see cref="MatrixProductTests"/>, 2 (K + 2) u (sum_p |a_ip b_pj| + |beta c_ij|), u = 2^-24; the
 /// epilogues add their own rounding, bounded as in that class's epilogue test.
 /// </remarks>
-public sealed unsafe class NarrowBandTests
+public sealed unsafe class NarrowDirectProductTests
 {
     private const int Pitch = 3;
     private const int Guard = 17;
 
     public static TheoryData<int, int> Shapes()
     {
-        // Heights: one band; a band and 1, 3, 4 rows (a tail of 4); 5 and 8 rows (a tail of 8); 9 and 15 rows (a band
-        // moved up); two bands; two bands and a tail of each kind.
+        // Heights: tiles of 2, 3 and 4 rows, of 5, 7 and 8 rows, two tiles (9, 12, 15 rows); one band; a band and 1, 3, 4
+        // rows (a tail of 4); 5 and 8 rows (a tail of 8); 9 and 15 rows (a band moved up); two bands; two bands and a
+        // tail of each kind.
         var data = new TheoryData<int, int>();
-        foreach (int m in new[] { 16, 17, 19, 20, 21, 24, 25, 31, 32, 36, 40, 47 })
+        foreach (int m in new[] { 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19, 20, 21, 24, 25, 31, 32, 36, 40, 47 })
         {
             for (int n = 1; n <= 16; n++)
             {
@@ -38,7 +40,7 @@ public sealed unsafe class NarrowBandTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Every_band_matches_the_double_triple_loop(int m, int n)
+    public void Every_tile_and_band_matches_the_double_triple_loop(int m, int n)
     {
         Assert.SkipUnless(DirectGemm.IsSupported, "The direct form needs AVX-512.");
         foreach (int k in new[] { 1, 3, 10 })
@@ -55,17 +57,18 @@ public sealed unsafe class NarrowBandTests
     }
 
     [Fact]
-    public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column_in_both_widths()
+    public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column_in_both_widths_and_kernels()
     {
         Assert.SkipUnless(DirectGemm.IsSupported, "The direct form needs AVX-512.");
-        foreach (int n in new[] { 5, 8, 9, 16 })
+        foreach ((int m, int n) in new[] { (20, 5), (20, 8), (20, 9), (20, 16), (12, 5), (12, 12) })
         {
-            const int m = 20, k = 10;
+            const int k = 10;
             var random = new Random(n);
             float[] a = Uniform<float>(random, m * k, 0.5, 1);
             float[] b = Uniform<float>(random, k * n, 0.5, 1);
             a[(3 * k) + 4] = float.NaN;                   // row 3 of C: NaN
-            a[(17 * k) + 9] = float.PositiveInfinity;     // row 17 (in the tail): +Inf
+            int infinityRow = m - 3;                      // in the band's tail of 4 rows, or in the second tile (rows 8-11)
+            a[(infinityRow * k) + 9] = float.PositiveInfinity;
             b[(2 * n) + (n - 1)] = float.NegativeInfinity; // last column: -Inf (NaN where it meets +Inf)
             float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
             fixed (float* pa = a, pb = b, pc = c)
@@ -73,7 +76,7 @@ public sealed unsafe class NarrowBandTests
                 DirectGemm.Multiply(pa, k, Operand.AsIs, pb, n, Operand.AsIs, pc, n, m, n, k, 0f, null);
             }
 
-            NarrowProductChecks.AssertSpecialValues(c, m, n, nanRow: 3, infinityRow: 17, negativeInfinityColumn: n - 1);
+            NarrowProductChecks.AssertSpecialValues(c, m, n, nanRow: 3, infinityRow: infinityRow, negativeInfinityColumn: n - 1);
         }
     }
 
