@@ -16,6 +16,10 @@ if [ "$#" -eq 0 ]; then
   # settings from the process environment when it loads.
   OPENBLAS_CORETYPE=Cooperlake OPENBLAS_NUM_THREADS=1 \
     dotnet run -c Release --project benchmarks/Nn.Span.Benchmarks -- --paired --artifacts "$artifacts"
+  # The products once more against OpenBLAS's AVX2 kernels, which some cores (AMD Zen 4) run faster than its
+  # AVX-512 ones.
+  OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 \
+    dotnet run -c Release --project benchmarks/Nn.Span.Benchmarks -- --paired-products --artifacts "$artifacts"
   dotnet run -c Release --project benchmarks/Nn.Span.BenchmarkReport -- "$artifacts/results" .
 else
   echo "Partial run: results in $artifacts/results; docs/benchmarks.md left as it was."

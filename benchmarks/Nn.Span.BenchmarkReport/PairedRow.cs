@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Nn.Span.BenchmarkReport;
 
 /// <summary>
-/// One comparison of the interleaved run (paired.csv, written by the benchmarks' <c>--paired</c> mode): the ratio's
+/// One comparison of the interleaved run (paired.csv, written by the benchmarks' <c>--paired</c> mode, or
+/// paired-products.csv, by <c>--paired-products</c>): the ratio's
 /// median over the rounds with its 10th and 90th percentiles, and the target it is read against (NaN: none).
 /// </summary>
 internal sealed record PairedRow(
@@ -29,7 +30,7 @@ internal sealed record PairedRow(
         string[] cells = line.Split(',');
         if (cells.Length != 12)
         {
-            throw new InvalidDataException($"paired.csv: expected 12 cells, found {cells.Length} in \"{line}\".");
+            throw new InvalidDataException($"paired CSV: expected 12 cells, found {cells.Length} in \"{line}\".");
         }
 
         static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);

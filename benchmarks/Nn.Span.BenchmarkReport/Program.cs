@@ -35,7 +35,8 @@ DateTime runDate = Directory.GetFiles(results, "*-report.csv")
     .Max();
 
 List<PairedRow> paired = PairedRow.ReadAll(Path.Combine(results, "paired.csv"));
-var report = new Report(rows, paired, environment, "bash benchmarks/run.sh", runDate);
+List<PairedRow> pairedProducts = PairedRow.ReadAll(Path.Combine(results, "paired-products.csv"));
+var report = new Report(rows, paired, pairedProducts, environment, "bash benchmarks/run.sh", runDate);
 report.Write(Path.Combine(root, "docs"));
 
 string readme = Path.Combine(root, "README.md");

@@ -4,7 +4,7 @@ using System.Text;
 namespace Nn.Span.BenchmarkReport;
 
 /// <summary>Turns the benchmark rows into docs/benchmarks.md, its charts, and the README's headline table.</summary>
-internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, string environment, string command, DateTime runDate)
+internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, List<PairedRow> pairedProducts, string environment, string command, DateTime runDate)
 {
     private const string Subject = "Nn.Span";
     private static readonly string[] Workloads = ["seed", "online", "digits", "mnist", "wide"];
@@ -64,14 +64,29 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, st
         {
             text.AppendLine("## The targets, measured in interleaved rounds");
             text.AppendLine();
-            text.AppendLine("BenchmarkDotNet measures one benchmark after another, and this host's speed drifts between them (its FMA");
-            text.AppendLine("peak has measured from about 105 to 175 GFLOP/s within an hour). So each ratio below is also measured with");
+            text.AppendLine("BenchmarkDotNet measures one benchmark after another, and a shared host's speed drifts between them (on");
+            text.AppendLine("one 2-core host the same FMA loop measured from about 105 to 175 GFLOP/s within an hour). So each ratio below is also measured with");
             text.AppendLine("its two sides alternating in rounds of about 10 ms a side, in one process, after the BenchmarkDotNet run");
             text.AppendLine("(`--paired`): the ratio is taken within each round, and the table gives its median over the rounds with");
             text.AppendLine("the 10th and 90th percentiles. The rows \"of FMA peak\" divide the GFLOP/s of the call (counted over its");
             text.AppendLine("products) by those of the FMA peak loop in the same round. The times are the medians of the rounds.");
             text.AppendLine();
-            text.Append(PairedTable());
+            text.Append(PairedTable(paired));
+            text.AppendLine();
+        }
+
+        if (pairedProducts.Count > 0)
+        {
+            text.AppendLine("### The products against a second OpenBLAS kernel family");
+            text.AppendLine();
+            text.AppendLine("OpenBLAS picks its kernels by CPU model, and the one it picks is not always its fastest on the host: on an");
+            text.AppendLine("AMD Zen 4 core, which runs 512-bit instructions in two 256-bit halves, its AVX2 (Haswell) kernels ran the");
+            text.AppendLine("large products faster than its AVX-512 (Cooperlake) ones. So the products are measured once more, the same");
+            text.AppendLine("way, in a second process with `OPENBLAS_CORETYPE=Haswell` (`--paired-products`, run.sh's last step); the");
+            text.AppendLine("baseline column names the kernel family each table ran. A target against OpenBLAS is fully met when it is");
+            text.AppendLine("met against both.");
+            text.AppendLine();
+            text.Append(PairedTable(pairedProducts));
             text.AppendLine();
         }
 
@@ -125,12 +140,12 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, st
     }
 
     /// <summary>The interleaved comparisons: ratio (median, 10th to 90th percentile), target, and whether it is met.</summary>
-    private string PairedTable()
+    private static string PairedTable(List<PairedRow> comparisons)
     {
         var text = new StringBuilder();
         text.AppendLine("| comparison | Nn.Span | baseline | ratio (median) | 10th-90th percentile | target | met |");
         text.AppendLine("|---|---:|---|---:|---:|---|---|");
-        foreach (PairedRow row in paired)
+        foreach (PairedRow row in comparisons)
         {
             bool fraction = row.Kind == "PeakFraction";
             string Value(double v) => fraction ? $"{100 * v:F0}%" : $"{v:F3}x";

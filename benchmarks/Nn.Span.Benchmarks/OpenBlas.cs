@@ -25,8 +25,20 @@ internal static unsafe partial class OpenBlas
         return found;
     });
 
+    private static readonly Lazy<string> Core = new(() =>
+    {
+        nint name = IsAvailable ? CoreNamePointer() : 0;
+        return name == 0 ? "unknown" : Marshal.PtrToStringAnsi(name) ?? "unknown";
+    });
+
     /// <summary>Whether libopenblas.so.0 can be loaded on this machine.</summary>
     public static bool IsAvailable => Loaded.Value;
+
+    /// <summary>
+    /// The kernel family OpenBLAS runs in this process (e.g. "Cooperlake", "Haswell"): the one OPENBLAS_CORETYPE
+    /// names, else the one it detected; "unknown" without the library.
+    /// </summary>
+    public static string CoreName => Core.Value;
 
     /// <summary>C = op(A) op(B) (+ beta C), row-major, as the benchmark's shapes describe.</summary>
     public static void Multiply(GemmShape shape, float[] a, float[] b, float[] c, float beta)
@@ -42,6 +54,9 @@ internal static unsafe partial class OpenBlas
                 beta, pc, shape.N);
         }
     }
+
+    [LibraryImport(Library, EntryPoint = "openblas_get_corename")]
+    private static partial nint CoreNamePointer();
 
     [LibraryImport(Library, EntryPoint = "cblas_sgemm")]
     private static partial void Sgemm(

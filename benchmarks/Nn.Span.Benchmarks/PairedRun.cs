@@ -18,6 +18,12 @@ internal static class PairedRun
     /// <summary>The file the report step reads, in the results directory.</summary>
     public const string FileName = "paired.csv";
 
+    /// <summary>
+    /// The products against OpenBLAS again, in a second process whose OpenBLAS runs another kernel family
+    /// (<c>--paired-products</c>; run.sh sets OPENBLAS_CORETYPE=Haswell for it).
+    /// </summary>
+    public const string ProductsFileName = "paired-products.csv";
+
     /// <summary>Rounds per comparison.</summary>
     private const int Rounds = 31;
 
@@ -45,18 +51,25 @@ internal static class PairedRun
         string Name, string Target, double Goal, Kind Kind, string SubjectName, Action Subject, double SubjectFlops, string BaselineName, Action Baseline, double BaselineFlops);
 
     /// <summary>
-    /// Measures every comparison and writes <see cref="FileName"/> into <paramref name="resultsDirectory"/>;
+    /// Measures every comparison and writes <see cref="FileName"/> into <paramref name="resultsDirectory"/>, or, with
+    /// <paramref name="productsOnly"/>, only the products against OpenBLAS into <see cref="ProductsFileName"/>;
     /// <paramref name="smoke"/>: one round of one call a side, to prove that they run.
     /// </summary>
-    public static void Run(string resultsDirectory, bool smoke)
+    public static void Run(string resultsDirectory, bool smoke, bool productsOnly = false)
     {
+        if (productsOnly && !OpenBlas.IsAvailable)
+        {
+            Console.WriteLine("libopenblas.so.0 is not available: no products against OpenBLAS to measure.");
+            return;
+        }
+
         if (OpenBlas.IsAvailable && Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null)
         {
             Console.WriteLine("OPENBLAS_CORETYPE is not set: OpenBLAS may run a generic kernel (run.sh sets it).");
         }
 
         var lines = new List<string> { "Comparison,Target,Goal,Kind,Subject,Baseline,Rounds,SubjectMedianNs,BaselineMedianNs,Median,P10,P90" };
-        foreach (Func<Comparison> create in Comparisons())
+        foreach (Func<Comparison> create in Comparisons(productsOnly))
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -78,7 +91,7 @@ internal static class PairedRun
         }
 
         Directory.CreateDirectory(resultsDirectory);
-        File.WriteAllLines(Path.Combine(resultsDirectory, FileName), lines, new UTF8Encoding(false));
+        File.WriteAllLines(Path.Combine(resultsDirectory, productsOnly ? ProductsFileName : FileName), lines, new UTF8Encoding(false));
 
         static string F(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
         static string Report(double nanoseconds) => nanoseconds < 1e4 ? $"{nanoseconds:F0} ns" : $"{nanoseconds / 1e3:F1} us";
@@ -153,8 +166,11 @@ internal static class PairedRun
         return Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls;
     }
 
-    /// <summary>The targets of the design that are ratios, each created (and set up) when its turn comes.</summary>
-    private static IEnumerable<Func<Comparison>> Comparisons()
+    /// <summary>
+    /// The targets of the design that are ratios, each created (and set up) when its turn comes; with
+    /// <paramref name="productsOnly"/>, only the products against OpenBLAS.
+    /// </summary>
+    private static IEnumerable<Func<Comparison>> Comparisons(bool productsOnly)
     {
         var peak = new FmaPeakBenchmarks();
         Action peakLoop = () => PeakResult = peak.FmaPeak();
@@ -174,11 +190,12 @@ internal static class PairedRun
                 yield return () =>
                 {
                     GemmBenchmarks gemm = Gemm(shape);
-                    return new Comparison($"product {shape}", target, goal, Kind.Speedup, "Nn.Span", gemm.NnSpan, shape.Flops, "OpenBLAS", gemm.OpenBlasSgemm, shape.Flops);
+                    return new Comparison(
+                        $"product {shape}", target, goal, Kind.Speedup, "Nn.Span", gemm.NnSpan, shape.Flops, $"OpenBLAS {OpenBlas.CoreName}", gemm.OpenBlasSgemm, shape.Flops);
                 };
             }
 
-            if (large)
+            if (large && !productsOnly)
             {
                 yield return () =>
                 {
@@ -186,6 +203,11 @@ internal static class PairedRun
                     return new Comparison($"product {shape} of FMA peak", "85% of FMA peak", 0.85, Kind.PeakFraction, "Nn.Span", gemm.NnSpan, shape.Flops, "FMA peak", peakLoop, peakFlops);
                 };
             }
+        }
+
+        if (productsOnly)
+        {
+            yield break;
         }
 
         // The network steps against the FMA peak, counted over their five products.

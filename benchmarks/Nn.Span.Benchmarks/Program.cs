@@ -5,13 +5,16 @@ using Nn.Span.Benchmarks;
 // Runs the suite, or the groups selected with BenchmarkDotNet's own options (--filter, --anyCategories).
 // --smoke: one in-process call of each benchmark, and one round of each interleaved comparison, to prove that they run.
 // --paired: only the interleaved comparisons (PairedRun), written to <artifacts>/results/paired.csv.
+// --paired-products: only the interleaved products against OpenBLAS, to paired-products.csv (run.sh runs it with a
+// second OpenBLAS kernel family).
 bool smoke = args.Contains("--smoke");
 bool paired = args.Contains("--paired");
+bool pairedProducts = args.Contains("--paired-products");
 int artifactsIndex = Array.IndexOf(args, "--artifacts");
 string results = Path.Combine(artifactsIndex >= 0 && artifactsIndex + 1 < args.Length ? args[artifactsIndex + 1] : "BenchmarkDotNet.Artifacts", "results");
-if (paired)
+if (paired || pairedProducts)
 {
-    PairedRun.Run(results, smoke);
+    PairedRun.Run(results, smoke, productsOnly: pairedProducts);
     return 0;
 }
 
@@ -43,6 +46,7 @@ foreach (string failure in failed)
 if (smoke)
 {
     PairedRun.Run(results, smoke: true);
+    PairedRun.Run(results, smoke: true, productsOnly: true);
 }
 
 return failed.Count == 0 ? 0 : 1;
