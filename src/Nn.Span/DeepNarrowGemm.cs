@@ -84,7 +84,7 @@ internal static unsafe class DeepNarrowGemm
     {
         int n = TColumns.Value;
         Vector512<float>* memory = stackalloc Vector512<float>[(MaxColumns * ChunkDepth / Lanes) + 1];
-        float* columns = (float*)(((nint)memory + 63) & ~(nint)63);
+        float* columns = (float*)CacheLine.Align(memory);
         Vector512<float> columnMask = LaneMask.First(n);
         for (int p = 0; p < k; p += ChunkDepth)
         {

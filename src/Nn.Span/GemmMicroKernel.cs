@@ -109,7 +109,8 @@ internal static unsafe class GemmMicroKernel
 
         // An edge tile: spill the accumulators to a stack tile, then update only the valid part of C.
         int tileWidth = 2 * width;
-        T* tile = stackalloc T[GemmBlocking.TileRows * 2 * Vector512<T>.Count];
+        T* memory = stackalloc T[(GemmBlocking.TileRows * 2 * Vector512<T>.Count) + Vector512<T>.Count];
+        T* tile = CacheLine.Align(memory);
         c00.Store(tile); c01.Store(tile + width);
         c10.Store(tile + tileWidth); c11.Store(tile + tileWidth + width);
         c20.Store(tile + (2 * tileWidth)); c21.Store(tile + (2 * tileWidth) + width);

@@ -20,7 +20,7 @@ internal static unsafe class TileTranspose
     /// <summary>The 64-byte aligned tile inside <paramref name="memory"/> (<see cref="MemoryLength"/> vectors).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float>* Aligned(Vector512<float>* memory) =>
-        (Vector512<float>*)(((nint)memory + 63) & ~(nint)63);
+        CacheLine.Align(memory);
 
     /// <summary>
     /// destination (columns x rows, row stride <paramref name="destinationStride"/>) = source^T, for a source of

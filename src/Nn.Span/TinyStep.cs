@@ -62,7 +62,8 @@ internal static unsafe class TinyStep
         bool withInputGradient = !inputGradient.IsEmpty;
         nint inputGradientStride = withInputGradient ? MatrixMemory.RowStride((ReadOnlySpan2D<float>)inputGradient) : 0;
         float scale = 1f / examples;
-        float* block = stackalloc float[Scratch.Length];
+        float* memory = stackalloc float[Scratch.Length + (CacheLine.Bytes / sizeof(float))];
+        float* block = CacheLine.Align(memory);
 
         // The loss: -(z[n, y_n] - m_n) / N summed lane-wise, the row sums s_n multiplied together for the log(s_n) / N,
         // and the losses of the rows that the general row path took.
