@@ -346,7 +346,8 @@ internal static unsafe class ShortRowTiles
     /// </summary>
     private static void SoftmaxRows(ReadOnlySpan2D<float> logits, Span2D<float> destination, int row, int rows, Vector512<float> lanes)
     {
-        Vector512<float>* loaded = stackalloc Vector512<float>[TileRows];
+        Vector512<float>* memory = stackalloc Vector512<float>[TileRows + 1];
+        Vector512<float>* loaded = CacheLine.Align(memory);
         LoadRows(logits, row, rows, lanes, loaded);
         for (int r = 0; r < rows; r++)
         {
@@ -371,7 +372,8 @@ internal static unsafe class ShortRowTiles
     /// </summary>
     private static float LossRows(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient, int row, int rows, Vector512<float> lanes)
     {
-        Vector512<float>* loaded = stackalloc Vector512<float>[TileRows];
+        Vector512<float>* memory = stackalloc Vector512<float>[TileRows + 1];
+        Vector512<float>* loaded = CacheLine.Align(memory);
         LoadRows(logits, row, rows, lanes, loaded);
         float loss = 0;
         for (int r = 0; r < rows; r++)
