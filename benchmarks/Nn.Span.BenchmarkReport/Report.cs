@@ -65,11 +65,12 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, Li
             text.AppendLine("## The targets, measured in interleaved rounds");
             text.AppendLine();
             text.AppendLine("BenchmarkDotNet measures one benchmark after another, and a shared host's speed drifts between them (on");
-            text.AppendLine("one 2-core host the same FMA loop measured from about 105 to 175 GFLOP/s within an hour). So each ratio below is also measured with");
-            text.AppendLine("its two sides alternating in rounds of about 10 ms a side, in one process, after the BenchmarkDotNet run");
-            text.AppendLine("(`--paired`): the ratio is taken within each round, and the table gives its median over the rounds with");
-            text.AppendLine("the 10th and 90th percentiles. The rows \"of FMA peak\" divide the GFLOP/s of the call (counted over its");
-            text.AppendLine("products) by those of the FMA peak loop in the same round. The times are the medians of the rounds.");
+            text.AppendLine("one 2-core host the same FMA loop measured from about 105 to 175 GFLOP/s within an hour). So each ratio");
+            text.AppendLine("below is also measured with its two sides alternating in rounds of about 10 ms a side, in one process, after");
+            text.AppendLine("the BenchmarkDotNet run (`--paired`): the ratio is taken within each round, and the table gives its median");
+            text.AppendLine("over the rounds with the 10th and 90th percentiles. The rows \"of FMA peak\" divide the GFLOP/s of the call");
+            text.AppendLine("(counted over its products) by those of the FMA peak loop in the same round. The times are the medians of");
+            text.AppendLine("the rounds.");
             text.AppendLine();
             text.Append(PairedTable(paired));
             text.AppendLine();
