@@ -7,8 +7,8 @@ namespace Nn.Span.Tests;
 /// The direct product for C with at most 16 columns, called through
 /// <see cref="DirectGemm.Multiply(float*, nint, Operand, float*, nint, Operand, float*, nint, int, int, int, float, float*, in EpilogueArguments)"/>:
 /// every column count 1..16 (256-bit accumulators up to 8 columns, 512-bit ones from 9), and the heights that take each
-/// of its kernels (tiles of 2 to 4 rows and of 5 to 8 rows below 16 rows; from 16 rows, bands of 16, 16 plus a tail of
-/// 4 or 8, and bands moved up to end at row M), both layouts of A, beta 0 and not,
+/// of its kernels (tiles of 2 to 4 and of 5 to 8 rows; 9 to 15 rows as a band of 8 or 12 and a tail of 4; from 16
+/// rows, bands of 16, 16 plus a tail of 4 or 8, and bands moved up to end at row M), both layouts of A, beta 0 and not,
 /// and every epilogue, against a triple loop in double. C has a gap after each row and a guard after its last one, so
 /// a store one element too far is seen.
 /// </summary>
@@ -23,11 +23,11 @@ public sealed unsafe class NarrowDirectProductTests
 
     public static TheoryData<int, int> Shapes()
     {
-        // Heights: tiles of 2, 3 and 4 rows, of 5, 7 and 8 rows, two tiles (9, 12, 15 rows); one band; a band and 1, 3, 4
-        // rows (a tail of 4); 5 and 8 rows (a tail of 8); 9 and 15 rows (a band moved up); two bands; two bands and a
-        // tail of each kind.
+        // Heights: tiles of 2, 3 and 4 rows, of 5, 7 and 8 rows; 9 to 15 rows (a band of 8 or 12 and a tail of 4 that
+        // overlaps it by 3 rows to none); one band; a band and 1, 3, 4 rows (a tail of 4); 5 and 8 rows (a tail of 8); 9
+        // and 15 rows (a band moved up); two bands; two bands and a tail of each kind.
         var data = new TheoryData<int, int>();
-        foreach (int m in new[] { 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 19, 20, 21, 24, 25, 31, 32, 36, 40, 47 })
+        foreach (int m in new[] { 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 24, 25, 31, 32, 36, 40, 47 })
         {
             for (int n = 1; n <= 16; n++)
             {
@@ -60,14 +60,14 @@ public sealed unsafe class NarrowDirectProductTests
     public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column_in_both_widths_and_kernels()
     {
         Assert.SkipUnless(DirectGemm.IsSupported, "The direct form needs AVX-512.");
-        foreach ((int m, int n) in new[] { (20, 5), (20, 8), (20, 9), (20, 16), (12, 5), (12, 12) })
+        foreach ((int m, int n) in new[] { (20, 5), (20, 8), (20, 9), (20, 16), (12, 5), (13, 12), (7, 5), (8, 16) })
         {
             const int k = 10;
             var random = new Random(n);
             float[] a = Uniform<float>(random, m * k, 0.5, 1);
             float[] b = Uniform<float>(random, k * n, 0.5, 1);
             a[(3 * k) + 4] = float.NaN;                   // row 3 of C: NaN
-            int infinityRow = m - 3;                      // in the band's tail of 4 rows, or in the second tile (rows 8-11)
+            int infinityRow = m - 3;                      // in the tail of 4 rows after a band, or in a tile
             a[(infinityRow * k) + 9] = float.PositiveInfinity;
             b[(2 * n) + (n - 1)] = float.NegativeInfinity; // last column: -Inf (NaN where it meets +Inf)
             float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray();
