@@ -4,11 +4,11 @@ using System.Runtime.Intrinsics;
 namespace Nn.Span;
 
 /// <summary>
-/// The accumulator of one row of C in a narrow band of the direct product: <see cref="Vector512{T}"/> of float for 9
-/// to 16 columns, <see cref="Vector256{T}"/> of float for at most 8. A row of at most 8 columns fills half of a
-/// Vector512 at best, and where the core splits each 512-bit multiply-add in two 256-bit halves (AMD Zen 4), a 256-bit
+/// The accumulator of one row of C in the direct product's bands and tiles for a narrow C: <see cref="Vector512{T}"/>
+/// of float for 9 to 16 columns, <see cref="Vector256{T}"/> of float for at most 8. A row of at most 8 columns fills
+/// half of a Vector512 at best, and where the core splits each 512-bit multiply-add in two 256-bit halves (AMD Zen 4), a 256-bit
 /// accumulator does the same row's work in half the multiply-add slots; cores with 512-bit units run either width at
-/// the same rate. The band's code is written once, over a type parameter that the methods below turn into
+/// the same rate. The kernels' code is written once, over a type parameter that the methods below turn into
 /// the one instruction of its width.
 /// </summary>
 internal static unsafe class BandVector

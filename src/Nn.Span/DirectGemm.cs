@@ -8,10 +8,10 @@ namespace Nn.Span;
 /// <summary>
 /// The float product without packing A, for small and thin products (the seed, online and digits workloads, and
 /// every product with 10 classes), where packing costs more than it saves. Tiles of 12 or 8 rows x 32 columns of C (in
-/// 24 or 16 Vector512 registers), or bands of 16 rows x 16 columns when C has at most 16 columns, are accumulated in
-/// registers; A is read
-/// where it is (either layout), B row by row with masked loads, and C is written with masked stores, so a tile never
-/// touches memory past the matrices.
+/// 24 or 16 Vector512 registers), or, when C has at most 16 columns, bands of 8 to 24 rows of one vector each (a
+/// Vector256 for at most 8 columns, see <see cref="BandVector"/>), are accumulated in registers; A is read where it is
+/// (either layout), B row by row with masked loads, and C is written with masked stores, so a tile never touches
+/// memory past the matrices.
 /// </summary>
 /// <remarks>
 /// The tile kernels are compiled fully optimised at once and never inlined: inlined by a caller recompiled with
@@ -705,7 +705,7 @@ internal static unsafe class DirectGemm
         float* bRow = b;
         for (int p = depth; p > 0; p--)
         {
-            // c_r += op(A)[r, p] * op(B)[p, :] for the sixteen (or 24) rows r
+            // c_r += op(A)[r, p] * op(B)[p, :] for the band's rows r (8 to 24)
             TVector bp = BandVector.Narrow<TVector>(Avx512F.MaskLoad(bRow, mask, zero));
             c0 = BandVector.MultiplyAdd(a0, bp, c0);
             c1 = BandVector.MultiplyAdd(a0 + s1, bp, c1);
