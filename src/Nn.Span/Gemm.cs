@@ -48,6 +48,7 @@ public static class Gemm
     /// <param name="c">Receives C, M x N; shares no memory with A or B.</param>
     /// <param name="workspace">Packing room; one per thread.</param>
     /// <exception cref="ArgumentException">The shapes do not fit, or C overlaps A or B.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b, Span2D<T> c, GemmWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Multiply(a, Transpose.None, b, Transpose.None, c, T.Zero, workspace);
@@ -61,8 +62,27 @@ public static class Gemm
     /// <param name="beta">The factor of C's previous contents.</param>
     /// <param name="workspace">Packing room; one per thread.</param>
     /// <exception cref="ArgumentException">The shapes do not fit, or C overlaps A or B.</exception>
+    // Inlined into the caller, which hands over each view as its first element, height, width and row stride: a view
+    // passed whole is copied to the stack, and when the caller's view was just built by a constructor that is not
+    // inlined, the copy reads it back in wider pieces than it was written, each read waiting for the constructor's
+    // stores to reach the cache.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply<T>(
         ReadOnlySpan2D<T> a, Transpose transposeA, ReadOnlySpan2D<T> b, Transpose transposeB, Span2D<T> c, T beta, GemmWorkspace<T> workspace)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Multiply(
+            ref a.DangerousGetReference(), a.Height, a.Width, MatrixMemory.RowStride(a), transposeA,
+            ref b.DangerousGetReference(), b.Height, b.Width, MatrixMemory.RowStride(b), transposeB,
+            ref c.DangerousGetReference(), c.Height, c.Width, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), beta, workspace);
+
+    /// <summary>
+    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Transpose, ReadOnlySpan2D{T}, Transpose, Span2D{T}, T, GemmWorkspace{T})"/>
+    /// for views given by their first element, height, width and row stride.
+    /// </summary>
+    private static unsafe void Multiply<T>(
+        ref T a, int aHeight, int aWidth, nint aStride, Transpose transposeA,
+        ref T b, int bHeight, int bWidth, nint bStride, Transpose transposeB,
+        ref T c, int cHeight, int cWidth, nint cStride, T beta, GemmWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -78,27 +98,61 @@ public static class Gemm
 
         Operand opA = transposeA == Transpose.Transposed ? Operand.Transposed : Operand.AsIs;
         Operand opB = transposeB == Transpose.Transposed ? Operand.Transposed : Operand.AsIs;
-        int m = opA == Operand.Transposed ? a.Width : a.Height;
-        int k = opA == Operand.Transposed ? a.Height : a.Width;
-        int bDepth = opB == Operand.Transposed ? b.Width : b.Height;
-        int n = opB == Operand.Transposed ? b.Height : b.Width;
+        int m = opA == Operand.Transposed ? aWidth : aHeight;
+        int k = opA == Operand.Transposed ? aHeight : aWidth;
+        int bDepth = opB == Operand.Transposed ? bWidth : bHeight;
+        int n = opB == Operand.Transposed ? bHeight : bWidth;
         if (bDepth != k)
         {
             ThrowDepthMismatch(m, k, bDepth, n, nameof(b));
         }
 
-        Guard.Shape(c.Height, c.Width, m, n, nameof(c));
-        Guard.NoOverlap(a, c, nameof(c), nameof(a));
-        Guard.NoOverlap(b, c, nameof(c), nameof(b));
-        if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, workspace.Buffer.Length))
+        Guard.Shape(cHeight, cWidth, m, n, nameof(c));
+        if (MatrixMemory.Overlap(ref a, aHeight, aWidth, aStride, ref c, cHeight, cWidth, cStride) != MatrixOverlap.None)
+        {
+            Guard.ThrowSharedMemory(nameof(c), nameof(a));
+        }
+
+        if (MatrixMemory.Overlap(ref b, bHeight, bWidth, bStride, ref c, cHeight, cWidth, cStride) != MatrixOverlap.None)
+        {
+            Guard.ThrowSharedMemory(nameof(c), nameof(b));
+        }
+
+        Span<T> packing = workspace.Buffer.Span;
+        if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))
         {
             // A small or thin float product: straight to the direct kernels, without the general dispatch.
-            MatrixProduct.DirectFloat(a, opA, b, opB, c, float.CreateTruncating(beta), workspace.Buffer.Span);
+            fixed (T* aPointer = &a)
+            fixed (T* bPointer = &b)
+            fixed (T* cPointer = &c)
+            fixed (T* scratch = packing)
+            {
+                DirectGemm.Multiply(
+                    (float*)aPointer, aStride, opA, (float*)bPointer, bStride, opB, (float*)cPointer, cStride, m, n, k, float.CreateTruncating(beta),
+                    (float*)scratch);
+            }
+
             return;
         }
 
-        MatrixProduct.Multiply(a, opA, b, opB, c, beta, workspace.Buffer.Span);
+        MultiplyGeneral(ref a, aHeight, aWidth, aStride, opA, ref b, bHeight, bWidth, bStride, opB, ref c, cHeight, cWidth, cStride, beta, packing);
     }
+
+    /// <summary>The products the direct kernels do not take, on views rebuilt from their first elements.</summary>
+    // A call of its own, so that the views it builds do not enlarge the frame of the direct products' path.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MultiplyGeneral<T>(
+        ref T a, int aHeight, int aWidth, nint aStride, Operand opA,
+        ref T b, int bHeight, int bWidth, nint bStride, Operand opB,
+        ref T c, int cHeight, int cWidth, nint cStride, T beta, Span<T> packing)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MatrixProduct.Multiply(
+            View(ref a, aHeight, aWidth, aStride), opA, View(ref b, bHeight, bWidth, bStride), opB,
+            View(ref c, cHeight, cWidth, cStride), beta, packing);
+
+    /// <summary>The view of <paramref name="height"/> rows of <paramref name="width"/> elements, <paramref name="stride"/> apart, from <paramref name="first"/>.</summary>
+    private static Span2D<T> View<T>(ref T first, int height, int width, nint stride) =>
+        height == 0 || width == 0 ? Span2D<T>.Empty : Span2D<T>.DangerousCreate(ref first, height, width, (int)(stride - width));
 
     // The throws are calls of their own: built in place, their messages' locals made every call zero a larger frame.
     [MethodImpl(MethodImplOptions.NoInlining)]

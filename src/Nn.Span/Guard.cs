@@ -117,7 +117,7 @@ internal static class Guard
             "The output matrix partially overlaps an input; pass the same view for an in-place call or separate buffers.", outputName);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowSharedMemory(string outputName, string inputName) =>
+    internal static void ThrowSharedMemory(string outputName, string inputName) =>
         throw new ArgumentException($"'{outputName}' must not share memory with '{inputName}'.", outputName);
 
     /// <summary>Rejects a matrix view and a vector that share any element.</summary>

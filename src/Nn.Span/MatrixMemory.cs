@@ -41,19 +41,27 @@ internal static class MatrixMemory
     // Inlined: the argument checks of every call run it on views of distinct buffers, which the address ranges alone
     // tell apart; the exact test of overlapping ranges is a call of its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static MatrixOverlap Overlap<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b)
+    public static MatrixOverlap Overlap<T>(ReadOnlySpan2D<T> a, ReadOnlySpan2D<T> b) =>
+        Overlap(
+            ref a.DangerousGetReference(), a.Height, a.Width, RowStride(a),
+            ref b.DangerousGetReference(), b.Height, b.Width, RowStride(b));
+
+    /// <summary>
+    /// <see cref="Overlap{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T})"/> for views given by their first element, height,
+    /// width and row stride.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static MatrixOverlap Overlap<T>(ref T a, int heightA, int widthA, nint strideA, ref T b, int heightB, int widthB, nint strideB)
     {
-        if (a.IsEmpty || b.IsEmpty)
+        if (heightA == 0 || widthA == 0 || heightB == 0 || widthB == 0)
         {
             return MatrixOverlap.None;
         }
 
         nint size = Unsafe.SizeOf<T>();
-        nint strideA = RowStride(a);
-        nint strideB = RowStride(b);
-        nint byteOffset = Unsafe.ByteOffset(ref a.DangerousGetReference(), ref b.DangerousGetReference()); // start of b relative to start of a
-        nint extentA = (((a.Height - 1) * strideA) + a.Width) * size;
-        nint extentB = (((b.Height - 1) * strideB) + b.Width) * size;
+        nint byteOffset = Unsafe.ByteOffset(ref a, ref b); // start of b relative to start of a
+        nint extentA = (((heightA - 1) * strideA) + widthA) * size;
+        nint extentB = (((heightB - 1) * strideB) + widthB) * size;
 
         // Address ranges [0, extentA) and [byteOffset, byteOffset + extentB) do not intersect.
         if (byteOffset >= extentA || byteOffset + extentB <= 0)
@@ -61,10 +69,10 @@ internal static class MatrixMemory
             return MatrixOverlap.None;
         }
 
-        return OverlappingRanges(a.Height, a.Width, strideA, b.Height, b.Width, strideB, byteOffset, size);
+        return OverlappingRanges(heightA, widthA, strideA, heightB, widthB, strideB, byteOffset, size);
     }
 
-    /// <summary>The exact test for views whose address ranges intersect (see <see cref="Overlap"/>).</summary>
+    /// <summary>The exact test for views whose address ranges intersect (see <see cref="Overlap{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T})"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static MatrixOverlap OverlappingRanges(int heightA, int widthA, nint strideA, int heightB, int widthB, nint strideB, nint byteOffset, nint size)
     {
