@@ -144,7 +144,7 @@ public static class CrossEntropy
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T labelled = z[label]; // read before the gradient may overwrite it
-        T max = TensorPrimitives.Max(z);
+        T max = ExponentialSum.Maximum(z);
         gradient = gradient[..z.Length];
         if (T.IsPositiveInfinity(max))
         {

@@ -61,6 +61,66 @@ internal static unsafe class ExponentialSum
         return sum;
     }
 
+    /// <summary>
+    /// max_i x[i] for the softmax's shift: NaN when x holds a NaN, as TensorPrimitives.Max gives. Float rows of at least
+    /// one vector take four chains of maximum instructions, which do not carry NaN, and a sum alongside, which does: a
+    /// NaN sum (a NaN in x, or +Inf and -Inf both) sends the row to TensorPrimitives.Max.
+    /// </summary>
+    public static T Maximum<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            return Unsafe.BitCast<float, T>(MaximumFloat(MemoryMarshal.Cast<T, float>(x)));
+        }
+
+        return TensorPrimitives.Max(x);
+    }
+
+    private static float MaximumFloat(ReadOnlySpan<float> x)
+    {
+        int count = Vector512<float>.Count;
+        int length = x.Length;
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+
+        // m_c = max over the vectors of chain c; s = sum of every vector (NaN when any lane met a NaN)
+        Vector512<float> last = Vector512.LoadUnsafe(ref xRef, (nuint)(length - count));
+        Vector512<float> m0 = last, m1 = last, m2 = last, m3 = last;
+        Vector512<float> sum = last;
+        int i = 0;
+        for (; i <= length - (4 * count); i += 4 * count)
+        {
+            Vector512<float> x0 = Vector512.LoadUnsafe(ref xRef, (nuint)i);
+            Vector512<float> x1 = Vector512.LoadUnsafe(ref xRef, (nuint)(i + count));
+            Vector512<float> x2 = Vector512.LoadUnsafe(ref xRef, (nuint)(i + (2 * count)));
+            Vector512<float> x3 = Vector512.LoadUnsafe(ref xRef, (nuint)(i + (3 * count)));
+            m0 = Vector512.MaxNative(m0, x0);
+            m1 = Vector512.MaxNative(m1, x1);
+            m2 = Vector512.MaxNative(m2, x2);
+            m3 = Vector512.MaxNative(m3, x3);
+            sum += (x0 + x1) + (x2 + x3);
+        }
+
+        for (; i < length - count; i += count)
+        {
+            Vector512<float> xi = Vector512.LoadUnsafe(ref xRef, (nuint)i);
+            m0 = Vector512.MaxNative(m0, xi);
+            sum += xi;
+        }
+
+        if (!Vector512.EqualsAll(sum, sum))
+        {
+            return TensorPrimitives.Max(x);
+        }
+
+        Vector512<float> m = Vector512.MaxNative(Vector512.MaxNative(m0, m1), Vector512.MaxNative(m2, m3));
+        Vector256<float> half = Vector256.MaxNative(m.GetLower(), m.GetUpper());
+        Vector128<float> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
+        quarter = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1)));
+        quarter = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(1, 0, 3, 2)));
+        return quarter.ToScalar();
+    }
+
     private static float WriteAndSumFloat(ReadOnlySpan<float> x, float shift, Span<float> destination)
     {
         int length = x.Length;

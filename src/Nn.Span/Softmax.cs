@@ -142,7 +142,7 @@ public static class Softmax
             return;
         }
 
-        T max = TensorPrimitives.Max(logits);
+        T max = ExponentialSum.Maximum(logits);
         if (T.IsPositiveInfinity(max))
         {
             PositiveInfinityLimit(logits, destination, logarithm: false);
@@ -165,7 +165,7 @@ public static class Softmax
             return;
         }
 
-        T max = TensorPrimitives.Max(logits);
+        T max = ExponentialSum.Maximum(logits);
         if (T.IsPositiveInfinity(max))
         {
             PositiveInfinityLimit(logits, destination, logarithm: true);
