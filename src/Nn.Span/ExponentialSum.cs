@@ -83,10 +83,12 @@ internal static unsafe class ExponentialSum
         int length = x.Length;
         ref float xRef = ref MemoryMarshal.GetReference(x);
 
-        // m_c = max over the vectors of chain c; s = sum of every vector (NaN when any lane met a NaN)
+        // m_c = max over the vectors of chain c (maximum instructions, on the adders); s_c = their sum (multiply-adds by 1,
+        // on the multipliers, so that the two run side by side), NaN once any lane met a NaN
         Vector512<float> last = Vector512.LoadUnsafe(ref xRef, (nuint)(length - count));
+        Vector512<float> one = Vector512<float>.One;
         Vector512<float> m0 = last, m1 = last, m2 = last, m3 = last;
-        Vector512<float> sum = last;
+        Vector512<float> s0 = last, s1 = Vector512<float>.Zero, s2 = Vector512<float>.Zero, s3 = Vector512<float>.Zero;
         int i = 0;
         for (; i <= length - (4 * count); i += 4 * count)
         {
@@ -98,16 +100,20 @@ internal static unsafe class ExponentialSum
             m1 = Vector512.MaxNative(m1, x1);
             m2 = Vector512.MaxNative(m2, x2);
             m3 = Vector512.MaxNative(m3, x3);
-            sum += (x0 + x1) + (x2 + x3);
+            s0 = Vector512.FusedMultiplyAdd(x0, one, s0);
+            s1 = Vector512.FusedMultiplyAdd(x1, one, s1);
+            s2 = Vector512.FusedMultiplyAdd(x2, one, s2);
+            s3 = Vector512.FusedMultiplyAdd(x3, one, s3);
         }
 
         for (; i < length - count; i += count)
         {
             Vector512<float> xi = Vector512.LoadUnsafe(ref xRef, (nuint)i);
             m0 = Vector512.MaxNative(m0, xi);
-            sum += xi;
+            s0 = Vector512.FusedMultiplyAdd(xi, one, s0);
         }
 
+        Vector512<float> sum = (s0 + s1) + (s2 + s3);
         if (!Vector512.EqualsAll(sum, sum))
         {
             return TensorPrimitives.Max(x);
