@@ -245,8 +245,8 @@ public static class CrossEntropy
 
     /// <summary>
     /// labels[n] = the position of the 1 in row n, checking that every row is one-hot: throws naming the first row that
-    /// is not, having written only the labels before it, into the caller's scratch. Float rows of up to 16 classes are
-    /// checked with two vector compares; longer rows by <see cref="OneHotLabel{T}"/>.
+    /// is not, having written nothing but labels, into the caller's scratch. Float rows of up to 16 classes are checked
+    /// with two vector compares; longer rows by <see cref="OneHotLabel{T}"/>.
     /// </summary>
     internal static unsafe void OneHotToLabels<T>(ReadOnlySpan2D<T> oneHotLabels, Span<int> labels, string parameterName)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -268,25 +268,42 @@ public static class CrossEntropy
             return;
         }
 
-        // A row is one-hot when its lanes equal to 1 are exactly one bit and every other lane is 0. The labels are
-        // written to the caller's scratch (the workspace) only; a bad row throws before anything else is written.
-        ulong rowLanes = (1UL << width) - 1;
+        // A row is one-hot when exactly one lane equals 1 and every other lane is 0 (the lanes past the row load as 0).
+        // The rows' verdicts are gathered and tested once after the loop, so that the loop holds no call (a call in
+        // it made the loop keep its mask and counts in memory); the labels go to the caller's scratch (the workspace)
+        // only, and a bad row throws before anything else is written.
+        const uint AllLanes = 0xFFFF;
         Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
         nint stride = MatrixMemory.RowStride(oneHotLabels);
+        uint bad = 0;
         fixed (T* first = &oneHotLabels.DangerousGetReference())
+        fixed (int* firstLabel = labels)
         {
             float* row = (float*)first;
             for (int n = 0; n < labels.Length; n++, row += stride)
             {
                 Vector512<float> values = Avx512F.MaskLoad(row, mask, Vector512<float>.Zero);
-                ulong ones = Vector512.Equals(values, Vector512<float>.One).ExtractMostSignificantBits() & rowLanes;
-                ulong zeros = Vector512.Equals(values, Vector512<float>.Zero).ExtractMostSignificantBits() & rowLanes;
-                if (ulong.PopCount(ones) != 1 || (ones | zeros) != rowLanes)
+                uint ones = (uint)Vector512.Equals(values, Vector512<float>.One).ExtractMostSignificantBits();
+                uint zeros = (uint)Vector512.Equals(values, Vector512<float>.Zero).ExtractMostSignificantBits();
+
+                // 0 for a one-hot row: one lane equal to 1, and every lane 1 or 0
+                bad |= ((uint)BitOperations.PopCount(ones) ^ 1) | ((ones | zeros) ^ AllLanes);
+                firstLabel[n] = BitOperations.TrailingZeroCount(ones);
+            }
+        }
+
+        if (bad != 0)
+        {
+            // Row by row again, to name the first bad row.
+            for (int row = 0; row < labels.Length; row++)
+            {
+                int label = OneHotLabel(oneHotLabels.GetRowSpan(row));
+                if (label < 0)
                 {
-                    Guard.ThrowNotOneHot(n, parameterName);
+                    Guard.ThrowNotOneHot(row, parameterName);
                 }
 
-                labels[n] = BitOperations.TrailingZeroCount(ones);
+                labels[row] = label;
             }
         }
     }
