@@ -756,32 +756,35 @@ internal static unsafe class DirectGemm
             bRow += bStride;
         }
 
-        if (firstStored <= 0) Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (firstStored <= 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (firstStored <= 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (firstStored <= 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
-        if (firstStored <= 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
-        if (firstStored <= 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
-        if (firstStored <= 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
-        if (firstStored <= 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
-        if (third && firstStored <= 8) Store<TEpilogue>(c + (8 * cStride), BandVector.Widen(c8), zero, beta, mask, zero, false, bias, zero, sigmoid + (8 * sigmoidStride));
-        if (third && firstStored <= 9) Store<TEpilogue>(c + (9 * cStride), BandVector.Widen(c9), zero, beta, mask, zero, false, bias, zero, sigmoid + (9 * sigmoidStride));
-        if (third && firstStored <= 10) Store<TEpilogue>(c + (10 * cStride), BandVector.Widen(c10), zero, beta, mask, zero, false, bias, zero, sigmoid + (10 * sigmoidStride));
-        if (third && firstStored <= 11) Store<TEpilogue>(c + (11 * cStride), BandVector.Widen(c11), zero, beta, mask, zero, false, bias, zero, sigmoid + (11 * sigmoidStride));
-        if (fourth && firstStored <= 12) Store<TEpilogue>(c + (12 * cStride), BandVector.Widen(c12), zero, beta, mask, zero, false, bias, zero, sigmoid + (12 * sigmoidStride));
-        if (fourth && firstStored <= 13) Store<TEpilogue>(c + (13 * cStride), BandVector.Widen(c13), zero, beta, mask, zero, false, bias, zero, sigmoid + (13 * sigmoidStride));
-        if (fourth && firstStored <= 14) Store<TEpilogue>(c + (14 * cStride), BandVector.Widen(c14), zero, beta, mask, zero, false, bias, zero, sigmoid + (14 * sigmoidStride));
-        if (fourth) Store<TEpilogue>(c + (15 * cStride), BandVector.Widen(c15), zero, beta, mask, zero, false, bias, zero, sigmoid + (15 * sigmoidStride));
+        // A row of at most 8 columns is stored from the lower half, with a 256-bit masked store: a 512-bit one costs two
+        // store cycles on cores that split it in halves (AMD Zen 4), and more when its 64 bytes span two cache lines.
+        bool halfWidth = typeof(TVector) == typeof(Vector256<float>);
+        if (firstStored <= 0) Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid, halfWidth);
+        if (firstStored <= 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride, halfWidth);
+        if (firstStored <= 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride), halfWidth);
+        if (firstStored <= 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride), halfWidth);
+        if (firstStored <= 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride), halfWidth);
+        if (firstStored <= 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride), halfWidth);
+        if (firstStored <= 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride), halfWidth);
+        if (firstStored <= 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride), halfWidth);
+        if (third && firstStored <= 8) Store<TEpilogue>(c + (8 * cStride), BandVector.Widen(c8), zero, beta, mask, zero, false, bias, zero, sigmoid + (8 * sigmoidStride), halfWidth);
+        if (third && firstStored <= 9) Store<TEpilogue>(c + (9 * cStride), BandVector.Widen(c9), zero, beta, mask, zero, false, bias, zero, sigmoid + (9 * sigmoidStride), halfWidth);
+        if (third && firstStored <= 10) Store<TEpilogue>(c + (10 * cStride), BandVector.Widen(c10), zero, beta, mask, zero, false, bias, zero, sigmoid + (10 * sigmoidStride), halfWidth);
+        if (third && firstStored <= 11) Store<TEpilogue>(c + (11 * cStride), BandVector.Widen(c11), zero, beta, mask, zero, false, bias, zero, sigmoid + (11 * sigmoidStride), halfWidth);
+        if (fourth && firstStored <= 12) Store<TEpilogue>(c + (12 * cStride), BandVector.Widen(c12), zero, beta, mask, zero, false, bias, zero, sigmoid + (12 * sigmoidStride), halfWidth);
+        if (fourth && firstStored <= 13) Store<TEpilogue>(c + (13 * cStride), BandVector.Widen(c13), zero, beta, mask, zero, false, bias, zero, sigmoid + (13 * sigmoidStride), halfWidth);
+        if (fourth && firstStored <= 14) Store<TEpilogue>(c + (14 * cStride), BandVector.Widen(c14), zero, beta, mask, zero, false, bias, zero, sigmoid + (14 * sigmoidStride), halfWidth);
+        if (fourth) Store<TEpilogue>(c + (15 * cStride), BandVector.Widen(c15), zero, beta, mask, zero, false, bias, zero, sigmoid + (15 * sigmoidStride), halfWidth);
         if (tail)
         {
             // Tail row r is row tailRow + r of the pass; the ones before the band's end belong to it and are not stored.
             float* cTail = c + (tailRow * cStride);
             float* sigmoidTail = sigmoid + (tailRow * sigmoidStride);
             int firstTailStored = bandRows - tailRow;
-            if (firstTailStored <= 0) Store<TEpilogue>(cTail, BandVector.Widen(t0), zero, beta, mask, zero, false, bias, zero, sigmoidTail);
-            if (firstTailStored <= 1) Store<TEpilogue>(cTail + cStride, BandVector.Widen(t1), zero, beta, mask, zero, false, bias, zero, sigmoidTail + sigmoidStride);
-            if (firstTailStored <= 2) Store<TEpilogue>(cTail + (2 * cStride), BandVector.Widen(t2), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (2 * sigmoidStride));
-            if (!longTail || firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), BandVector.Widen(t3), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride));
+            if (firstTailStored <= 0) Store<TEpilogue>(cTail, BandVector.Widen(t0), zero, beta, mask, zero, false, bias, zero, sigmoidTail, halfWidth);
+            if (firstTailStored <= 1) Store<TEpilogue>(cTail + cStride, BandVector.Widen(t1), zero, beta, mask, zero, false, bias, zero, sigmoidTail + sigmoidStride, halfWidth);
+            if (firstTailStored <= 2) Store<TEpilogue>(cTail + (2 * cStride), BandVector.Widen(t2), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (2 * sigmoidStride), halfWidth);
+            if (!longTail || firstTailStored <= 3) Store<TEpilogue>(cTail + (3 * cStride), BandVector.Widen(t3), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (3 * sigmoidStride), halfWidth);
         }
 
         if (longTail)
@@ -789,10 +792,10 @@ internal static unsafe class DirectGemm
             float* cTail = c + (tailRow * cStride);
             float* sigmoidTail = sigmoid + (tailRow * sigmoidStride);
             int firstTailStored = bandRows - tailRow;
-            if (firstTailStored <= 4) Store<TEpilogue>(cTail + (4 * cStride), BandVector.Widen(t4), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (4 * sigmoidStride));
-            if (firstTailStored <= 5) Store<TEpilogue>(cTail + (5 * cStride), BandVector.Widen(t5), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (5 * sigmoidStride));
-            if (firstTailStored <= 6) Store<TEpilogue>(cTail + (6 * cStride), BandVector.Widen(t6), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (6 * sigmoidStride));
-            Store<TEpilogue>(cTail + (7 * cStride), BandVector.Widen(t7), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (7 * sigmoidStride));
+            if (firstTailStored <= 4) Store<TEpilogue>(cTail + (4 * cStride), BandVector.Widen(t4), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (4 * sigmoidStride), halfWidth);
+            if (firstTailStored <= 5) Store<TEpilogue>(cTail + (5 * cStride), BandVector.Widen(t5), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (5 * sigmoidStride), halfWidth);
+            if (firstTailStored <= 6) Store<TEpilogue>(cTail + (6 * cStride), BandVector.Widen(t6), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (6 * sigmoidStride), halfWidth);
+            Store<TEpilogue>(cTail + (7 * cStride), BandVector.Widen(t7), zero, beta, mask, zero, false, bias, zero, sigmoidTail + (7 * sigmoidStride), halfWidth);
         }
     }
 
@@ -824,14 +827,15 @@ internal static unsafe class DirectGemm
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
-        Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
-        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride));
-        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride));
-        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride));
-        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride));
+        bool halfWidth = typeof(TVector) == typeof(Vector256<float>);
+        Store<TEpilogue>(c, BandVector.Widen(c0), zero, beta, mask, zero, false, bias, zero, sigmoid, halfWidth);
+        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(c1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride, halfWidth);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(c2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride), halfWidth);
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(c3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride), halfWidth);
+        if (rows > 4) Store<TEpilogue>(c + (4 * cStride), BandVector.Widen(c4), zero, beta, mask, zero, false, bias, zero, sigmoid + (4 * sigmoidStride), halfWidth);
+        if (rows > 5) Store<TEpilogue>(c + (5 * cStride), BandVector.Widen(c5), zero, beta, mask, zero, false, bias, zero, sigmoid + (5 * sigmoidStride), halfWidth);
+        if (rows > 6) Store<TEpilogue>(c + (6 * cStride), BandVector.Widen(c6), zero, beta, mask, zero, false, bias, zero, sigmoid + (6 * sigmoidStride), halfWidth);
+        if (rows > 7) Store<TEpilogue>(c + (7 * cStride), BandVector.Widen(c7), zero, beta, mask, zero, false, bias, zero, sigmoid + (7 * sigmoidStride), halfWidth);
     }
 
     /// <summary>
@@ -879,20 +883,22 @@ internal static unsafe class DirectGemm
         Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, zero) : zero;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
-        Store<TEpilogue>(c, BandVector.Widen(even0) + BandVector.Widen(odd0), zero, beta, mask, zero, false, bias, zero, sigmoid);
-        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(even1) + BandVector.Widen(odd1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride);
-        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(even2) + BandVector.Widen(odd2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride));
-        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(even3) + BandVector.Widen(odd3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride));
+        bool halfWidth = typeof(TVector) == typeof(Vector256<float>);
+        Store<TEpilogue>(c, BandVector.Widen(even0) + BandVector.Widen(odd0), zero, beta, mask, zero, false, bias, zero, sigmoid, halfWidth);
+        if (rows > 1) Store<TEpilogue>(c + cStride, BandVector.Widen(even1) + BandVector.Widen(odd1), zero, beta, mask, zero, false, bias, zero, sigmoid + sigmoidStride, halfWidth);
+        if (rows > 2) Store<TEpilogue>(c + (2 * cStride), BandVector.Widen(even2) + BandVector.Widen(odd2), zero, beta, mask, zero, false, bias, zero, sigmoid + (2 * sigmoidStride), halfWidth);
+        if (rows > 3) Store<TEpilogue>(c + (3 * cStride), BandVector.Widen(even3) + BandVector.Widen(odd3), zero, beta, mask, zero, false, bias, zero, sigmoid + (3 * sigmoidStride), halfWidth);
     }
 
     /// <summary>
     /// C row = epilogue(acc) (beta = 0, C not read) or epilogue(acc + beta C), through the column masks. Inlined into
-    /// the tile kernels with the epilogue, so that nothing is called while the accumulators are live.
+    /// the tile kernels with the epilogue, so that nothing is called while the accumulators are live. With
+    /// <paramref name="lowerHalf"/>, the row has at most 8 columns and is stored from the lower half of the vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TEpilogue>(
         float* c, Vector512<float> left, Vector512<float> right, float beta, Vector512<float> leftMask, Vector512<float> rightMask, bool hasRight,
-        Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow)
+        Vector512<float> biasLeft, Vector512<float> biasRight, float* sigmoidRow, bool lowerHalf = false)
         where TEpilogue : struct, ITileEpilogue
     {
         if (TEpilogue.ReadsC)
@@ -905,7 +911,15 @@ internal static unsafe class DirectGemm
             }
         }
 
-        PageSafeStore.Store(c, leftMask, TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask));
+        Vector512<float> leftRow = TEpilogue.Apply(left, biasLeft, sigmoidRow, leftMask);
+        if (lowerHalf)
+        {
+            PageSafeStore.StoreLowerHalf(c, leftMask, leftRow);
+        }
+        else
+        {
+            PageSafeStore.Store(c, leftMask, leftRow);
+        }
         if (hasRight)
         {
             PageSafeStore.Store(c + Lanes, rightMask, TEpilogue.Apply(right, biasRight, sigmoidRow + Lanes, rightMask));

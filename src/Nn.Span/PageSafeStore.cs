@@ -31,6 +31,25 @@ internal static unsafe class PageSafeStore
     }
 
     /// <summary>
+    /// As <see cref="Store"/> for a row of at most 8 floats (<paramref name="mask"/> clear past lane 7): one 256-bit
+    /// masked store of the lower half, which spans 32 bytes. A 512-bit store takes two store cycles on cores that split
+    /// it in 256-bit halves (AMD Zen 4), and a masked one whose 64 bytes span two cache lines about 3.3; the 256-bit
+    /// one takes about 1.3 there (informal loop of 48 row stores: 16 ns against 43 ns).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLowerHalf(float* address, Vector512<float> mask, Vector512<float> value)
+    {
+        if (((nint)address & (PageBytes - 1)) <= PageBytes - (VectorBytes / 2))
+        {
+            Avx512F.VL.MaskStore(address, mask.GetLower(), value.GetLower());
+            return;
+        }
+
+        // Across a page boundary, the split of the 512-bit store writes the same lanes.
+        StoreAcrossBoundary(address, mask, value);
+    }
+
+    /// <summary>
     /// The 64 bytes at <paramref name="address"/> cross a page boundary: lanes [0, before) lie in the first page and
     /// lanes [before, 16) in the next. Each part is stored from a vector that lies within its page: the first ends at
     /// the boundary, the second starts there.
