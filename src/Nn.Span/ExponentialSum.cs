@@ -120,11 +120,7 @@ internal static unsafe class ExponentialSum
         }
 
         Vector512<float> m = Vector512.MaxNative(Vector512.MaxNative(m0, m1), Vector512.MaxNative(m2, m3));
-        Vector256<float> half = Vector256.MaxNative(m.GetLower(), m.GetUpper());
-        Vector128<float> quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
-        quarter = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1)));
-        quarter = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(1, 0, 3, 2)));
-        return quarter.ToScalar();
+        return ShortRowSoftmax.BroadcastMaximum(m).ToScalar();
     }
 
     private static float WriteAndSumFloat(ReadOnlySpan<float> x, float shift, Span<float> destination)

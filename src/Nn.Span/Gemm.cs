@@ -108,15 +108,8 @@ public static class Gemm
         }
 
         Guard.Shape(cHeight, cWidth, m, n, nameof(c));
-        if (MatrixMemory.Overlap(ref a, aHeight, aWidth, aStride, ref c, cHeight, cWidth, cStride) != MatrixOverlap.None)
-        {
-            Guard.ThrowSharedMemory(nameof(c), nameof(a));
-        }
-
-        if (MatrixMemory.Overlap(ref b, bHeight, bWidth, bStride, ref c, cHeight, cWidth, cStride) != MatrixOverlap.None)
-        {
-            Guard.ThrowSharedMemory(nameof(c), nameof(b));
-        }
+        Guard.NoOverlap(ref a, aHeight, aWidth, aStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(a));
+        Guard.NoOverlap(ref b, bHeight, bWidth, bStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(b));
 
         Span<T> packing = workspace.Buffer.Span;
         if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))

@@ -103,9 +103,20 @@ internal static class Guard
 
     /// <summary>Rejects two matrix views that share any element, including exact aliasing.</summary>
     // The throws are calls of their own, so that these checks stay small enough to be inlined into every entry point.
-    public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan2D<T> output, string outputName, string inputName)
+    public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan2D<T> output, string outputName, string inputName) =>
+        NoOverlap(
+            ref input.DangerousGetReference(), input.Height, input.Width, MatrixMemory.RowStride(input),
+            ref output.DangerousGetReference(), output.Height, output.Width, MatrixMemory.RowStride(output), outputName, inputName);
+
+    /// <summary>
+    /// <see cref="NoOverlap{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, string, string)"/> for views given by their first
+    /// element, height, width and row stride.
+    /// </summary>
+    public static void NoOverlap<T>(
+        ref T input, int inputHeight, int inputWidth, nint inputStride, ref T output, int outputHeight, int outputWidth, nint outputStride,
+        string outputName, string inputName)
     {
-        if (MatrixMemory.Overlap(input, output) != MatrixOverlap.None)
+        if (MatrixMemory.Overlap(ref input, inputHeight, inputWidth, inputStride, ref output, outputHeight, outputWidth, outputStride) != MatrixOverlap.None)
         {
             ThrowSharedMemory(outputName, inputName);
         }
@@ -117,7 +128,7 @@ internal static class Guard
             "The output matrix partially overlaps an input; pass the same view for an in-place call or separate buffers.", outputName);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static void ThrowSharedMemory(string outputName, string inputName) =>
+    private static void ThrowSharedMemory(string outputName, string inputName) =>
         throw new ArgumentException($"'{outputName}' must not share memory with '{inputName}'.", outputName);
 
     /// <summary>Rejects a matrix view and a vector that share any element.</summary>

@@ -90,7 +90,7 @@ internal static unsafe class ShortRowSoftmax
 
     /// <summary>The largest lane, in every lane (a butterfly of in-register shuffles, no scalar round trip).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> BroadcastMaximum(Vector512<float> v)
+    internal static Vector512<float> BroadcastMaximum(Vector512<float> v)
     {
         v = Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
         v = Vector512.MaxNative(v, Vector512.Shuffle(v, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11)));
