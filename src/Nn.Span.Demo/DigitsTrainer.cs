@@ -87,7 +87,7 @@ internal sealed class DigitsTrainer<T>
             _orderRandom.Shuffle<int>(_order);
 
             long start = Stopwatch.GetTimestamp();
-            double lossSum = RunEpochSteps(T.CreateChecked(learningRate), T.CreateChecked(_options.Momentum));
+            double lossSum = RunEpochSteps(Parameters, _velocity, TrainCount, T.CreateChecked(learningRate), T.CreateChecked(_options.Momentum));
             stepTicks += Stopwatch.GetTimestamp() - start;
 
             epochs[epoch] = new EpochSummary(
@@ -194,27 +194,28 @@ internal sealed class DigitsTrainer<T>
         }
     }
 
-    /// <summary>One pass over the shuffled training set in mini-batches; returns the sum of batch cost x batch size.</summary>
-    private double RunEpochSteps(T learningRate, T momentum)
+    /// <summary>Mini-batch steps over the first <paramref name="examples"/> entries of the shuffled order, updating
+    /// <paramref name="parameters"/> and <paramref name="velocity"/>; returns the sum of batch cost x batch size.</summary>
+    private double RunEpochSteps(T[] parameters, T[] velocity, int examples, T learningRate, T momentum)
     {
         double lossSum = 0;
-        for (int first = 0; first < TrainCount; first += _options.BatchSize)
+        for (int first = 0; first < examples; first += _options.BatchSize)
         {
-            int rows = Math.Min(_options.BatchSize, TrainCount - first);
+            int rows = Math.Min(_options.BatchSize, examples - first);
             Gather(_order.AsSpan(first, rows));
 
             // J = -(1/N) sum_n log yhat[n, label_n], gradient = dJ/dparameters
             T cost = Network.ForwardBackward(
-                new ReadOnlySpan2D<T>(_batchInputs, 0, rows, Features, 0), _batchLabels.AsSpan(0, rows), Parameters, _gradient, _workspace);
+                new ReadOnlySpan2D<T>(_batchInputs, 0, rows, Features, 0), _batchLabels.AsSpan(0, rows), parameters, _gradient, _workspace);
 
             // v = mu v - lr gradient; parameters += v   (plain: parameters -= lr gradient)
             if (momentum == T.Zero)
             {
-                Sgd.Step<T>(Parameters, _gradient, learningRate);
+                Sgd.Step<T>(parameters, _gradient, learningRate);
             }
             else
             {
-                Sgd.Step<T>(Parameters, _gradient, _velocity, learningRate, momentum);
+                Sgd.Step<T>(parameters, _gradient, velocity, learningRate, momentum);
             }
 
             lossSum += double.CreateChecked(cost) * rows;
@@ -258,37 +259,25 @@ internal sealed class DigitsTrainer<T>
         return predicted;
     }
 
-    /// <summary>Before measuring, one step of every batch size an epoch takes (the full batch and the last, shorter one)
-    /// and one evaluation of both sets (every evaluation batch size), on scratch copies, so that the training loop runs
-    /// no code for the first time. A first call compiles code and checks types, and the runtime then sometimes grows its
-    /// type-check cache: a 12 KB array charged to this thread, which would otherwise be counted as an allocation of the
-    /// loop.</summary>
+    /// <summary>Before measuring, the loop's own step method on scratch copies of the parameters, over one full batch and
+    /// the shorter batch an epoch ends with (if any), then one evaluation of both sets (every evaluation batch size), so
+    /// that the training loop runs no code for the first time.</summary>
+    /// <remarks>A method's first call compiles it on the calling thread. The step method, compiled fully optimised
+    /// because it loops, inlines the update and with it TensorPrimitives' generic operators, whose type constraints the
+    /// runtime checks while compiling; now and then that grows the runtime's type-check cache, a 12 KB array charged to
+    /// the compiling thread, which would otherwise be counted as an allocation of the loop.</remarks>
     private void WarmUp()
     {
         T[] scratchParameters = (T[])Parameters.Clone();
         T[] scratchVelocity = new T[_velocity.Length];
         int fullRows = Math.Min(_options.BatchSize, TrainCount);
         int lastRows = TrainCount % fullRows;
-        WarmUpStep(fullRows, scratchParameters, scratchVelocity);
-        if (lastRows != 0)
-        {
-            WarmUpStep(lastRows, scratchParameters, scratchVelocity);
-        }
+        _ = RunEpochSteps(
+            scratchParameters, scratchVelocity, fullRows + lastRows, T.CreateChecked(_options.LearningRateAt(0)), T.CreateChecked(_options.Momentum));
 
         _ = Accuracy(_trainInputs, _trainLabels);
         _ = Accuracy(_testInputs, _testLabels);
         _orderRandom.Shuffle<int>(Span<int>.Empty);
-    }
-
-    /// <summary>One step on a batch of <paramref name="rows"/> examples, updating the scratch parameters only.</summary>
-    private void WarmUpStep(int rows, T[] scratchParameters, T[] scratchVelocity)
-    {
-        Gather(_order.AsSpan(0, rows));
-        T cost = Network.ForwardBackward(
-            new ReadOnlySpan2D<T>(_batchInputs, 0, rows, Features, 0), _batchLabels.AsSpan(0, rows), scratchParameters, _gradient, _workspace);
-        _ = double.CreateChecked(cost);
-        Sgd.Step<T>(scratchParameters, _gradient, T.CreateChecked(_options.LearningRate));
-        Sgd.Step<T>(scratchParameters, _gradient, scratchVelocity, T.CreateChecked(_options.LearningRate), T.CreateChecked(_options.Momentum));
     }
 
     /// <summary>Runs <paramref name="call"/> as many times unmeasured, then <paramref name="calls"/> times measured; the median in microseconds.</summary>

@@ -8,7 +8,7 @@ namespace Nn.Span.Demo;
 /// </summary>
 internal sealed class ProgressPrinter
 {
-    private readonly TextWriter _writer;
+    private TextWriter _writer;
     /// <summary>Room for the longest line: four numbers of up to about 330 characters each in fixed-point notation.</summary>
     private readonly char[] _line = new char[2048];
 
@@ -23,11 +23,22 @@ internal sealed class ProgressPrinter
         _writer.Write(_line.AsSpan(0, length + _writer.NewLine.Length));
     }
 
-    /// <summary>Runs every piece of <see cref="Print"/> once without printing anything (a sample line is formatted and
-    /// an empty text written), so that the first epoch's line does not compile or resolve code inside a measured loop.</summary>
+    /// <summary>Runs <see cref="Print"/> once on a sample line written to <see cref="TextWriter.Null"/>, and writes an
+    /// empty text to the real writer, so that the first epoch's line does not compile or resolve code inside a measured
+    /// loop.</summary>
     public void WarmUp()
     {
-        _ = Format(new EpochSummary(1, 1, 0.5, 0.25, 0.75, 0.875), _line);
+        TextWriter writer = _writer;
+        _writer = TextWriter.Null;
+        try
+        {
+            Print(new EpochSummary(1, 1, 0.5, 0.25, 0.75, 0.875));
+        }
+        finally
+        {
+            _writer = writer;
+        }
+
         _writer.Write(ReadOnlySpan<char>.Empty);
     }
 
