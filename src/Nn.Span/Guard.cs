@@ -103,13 +103,10 @@ internal static class Guard
 
     /// <summary>Rejects two matrix views that share any element, including exact aliasing.</summary>
     // The throws are calls of their own, so that these checks stay small enough to be inlined into every entry point.
-    public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan2D<T> output, string outputName, string inputName)
-    {
-        if (MatrixMemory.Overlap(input, output) != MatrixOverlap.None)
-        {
-            ThrowSharedMemory(outputName, inputName);
-        }
-    }
+    public static void NoOverlap<T>(ReadOnlySpan2D<T> input, ReadOnlySpan2D<T> output, string outputName, string inputName) =>
+        NoOverlap(
+            ref input.DangerousGetReference(), input.Height, input.Width, MatrixMemory.RowStride(input),
+            ref output.DangerousGetReference(), output.Height, output.Width, MatrixMemory.RowStride(output), outputName, inputName);
 
     /// <summary>
     /// <see cref="NoOverlap{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, string, string)"/> for views given by their first
