@@ -706,7 +706,7 @@ internal static unsafe class DirectGemm
         for (int p = depth; p > 0; p--)
         {
             // c_r += op(A)[r, p] * op(B)[p, :] for the band's rows r (8 to 24)
-            TVector bp = BandVector.Narrow<TVector>(Avx512F.MaskLoad(bRow, mask, zero));
+            TVector bp = BandVector.LoadRow<TVector>(bRow, mask);
             c0 = BandVector.MultiplyAdd(a0, bp, c0);
             c1 = BandVector.MultiplyAdd(a0 + s1, bp, c1);
             c2 = BandVector.MultiplyAdd(a0 + (2 * s1), bp, c2);
@@ -812,7 +812,7 @@ internal static unsafe class DirectGemm
         for (nint p = 0; p < depth; p++)
         {
             // c_r += op(A)[r, p] * op(B)[p, :] for the eight rows r
-            TVector bRow = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
+            TVector bRow = BandVector.LoadRow<TVector>(b + (p * bStride), mask);
             nint offset = p * depthStep;
             c0 = BandVector.MultiplyAdd(a0 + offset, bRow, c0);
             c1 = BandVector.MultiplyAdd(a1 + offset, bRow, c1);
@@ -856,8 +856,8 @@ internal static unsafe class DirectGemm
         for (; p + 1 < depth; p += 2)
         {
             // even_r += op(A)[r, p] * op(B)[p, :], odd_r += op(A)[r, p + 1] * op(B)[p + 1, :] for the four rows r
-            TVector bEven = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
-            TVector bOdd = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + ((p + 1) * bStride), mask, zero));
+            TVector bEven = BandVector.LoadRow<TVector>(b + (p * bStride), mask);
+            TVector bOdd = BandVector.LoadRow<TVector>(b + ((p + 1) * bStride), mask);
             nint offset = p * depthStep;
             even0 = BandVector.MultiplyAdd(a0 + offset, bEven, even0);
             even1 = BandVector.MultiplyAdd(a1 + offset, bEven, even1);
@@ -872,7 +872,7 @@ internal static unsafe class DirectGemm
 
         if (p < depth)
         {
-            TVector bLast = BandVector.Narrow<TVector>(Avx512F.MaskLoad(b + (p * bStride), mask, zero));
+            TVector bLast = BandVector.LoadRow<TVector>(b + (p * bStride), mask);
             nint offset = p * depthStep;
             even0 = BandVector.MultiplyAdd(a0 + offset, bLast, even0);
             even1 = BandVector.MultiplyAdd(a1 + offset, bLast, even1);
