@@ -39,7 +39,10 @@ internal static unsafe class DeepNarrowGemm
     /// The least depth of a shallower product: 96, or 64 with at most 5 columns (64 x 64 x 10 ran 0.88x, 256 x 64 x 10
     /// 0.92x, and 64 x 64 x 5 1.13x, 256 x 64 x 5 1.27x).
     /// </summary>
-    private static int LeastShallowDepth(int n) => n <= 5 ? 64 : 96;
+    private static int LeastShallowDepth(int n) => n <= 5 ? LeastDepth : 96;
+
+    /// <summary>The least depth of any product this form takes.</summary>
+    public const int LeastDepth = 64;
 
     /// <summary>Depths per chunk: the chunk of op(B)'s columns (at most 12 x 512 floats = 24 KiB) stays in L1.</summary>
     private const int ChunkDepth = 512;

@@ -9,8 +9,9 @@ namespace Nn.Span.Tests;
 /// every column count 1..16 (256-bit accumulators up to 8 columns, 512-bit ones from 9), and the heights that take each
 /// of its kernels (tiles of 2 to 4 and of 5 to 8 rows; 9 to 15 rows as a band of 8 or 12 and a tail of 4; from 16
 /// rows, bands of 16, 16 plus a tail of 4 or 8, and bands moved up to end at row M), both layouts of A, beta 0 and not,
-/// and every epilogue, against a triple loop in double. C has a gap after each row and a guard after its last one, so
-/// a store one element too far is seen.
+/// and every epilogue, against a triple loop in double; also the entry without an epilogue, which sends the plain
+/// products of one band pass (9 to 24 rows) straight to it. C has a gap after each row and a guard after its last one,
+/// so a store one element too far is seen.
 /// </summary>
 /// <remarks>
 /// Tolerance: as in <see cref="MatrixProductTests"/>, 2 (K + 2) u (sum_p |a_ip b_pj| + |beta c_ij|), u = 2^-24; the
@@ -56,6 +57,74 @@ public sealed unsafe class NarrowDirectProductTests
         }
     }
 
+    public static TheoryData<int, int> OnePassShapes()
+    {
+        // Every height that one pass of a band takes (9 to 24 rows) and every column count of a 256-bit accumulator.
+        var data = new TheoryData<int, int>();
+        for (int m = 9; m <= 24; m++)
+        {
+            for (int n = 1; n <= 8; n++)
+            {
+                data.Add(m, n);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OnePassShapes))]
+    public void Plain_products_that_go_straight_to_one_band_pass_match_the_double_triple_loop(int m, int n)
+    {
+        // The entry without an epilogue sends A B with beta = 0, 9 to 24 rows, at most 8 columns and K < 64 straight to
+        // one pass; K = 64, beta != 0 and A^T take the general dispatch. Each result is checked the same way.
+        Assert.SkipUnless(DirectGemm.IsSupported, "The direct form needs AVX-512.");
+        foreach (int k in new[] { 1, 2, 10, 63, 64 })
+        {
+            Check(m, n, k, Operand.AsIs, 0f, ProductEpilogue.None, plainEntry: true);
+            Check(m, n, k, Operand.AsIs, -0.75f, ProductEpilogue.None, plainEntry: true);
+            Check(m, n, k, Operand.Transposed, 0f, ProductEpilogue.None, plainEntry: true);
+        }
+    }
+
+    [Fact]
+    public void Plain_products_whose_rows_of_a_share_cache_sets_take_the_tiles_and_match_the_triple_loop()
+    {
+        // Rows of A 4 KiB apart crowd one L1 set, so the band is not taken even for 9 to 24 rows.
+        Assert.SkipUnless(DirectGemm.IsSupported, "The direct form needs AVX-512.");
+        const int aStride = 1024, k = 10;
+        foreach ((int m, int n) in new[] { (9, 1), (16, 5), (20, 5), (24, 8) })
+        {
+            var random = new Random((m * 31) + n);
+            float[] a = Uniform<float>(random, ((m - 1) * aStride) + k, -1, 1);
+            float[] b = Uniform<float>(random, k * n, -1, 1);
+            float[] c = Enumerable.Repeat(float.NaN, (m * n) + Guard).ToArray();
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                DirectGemm.Multiply(pa, aStride, Operand.AsIs, pb, n, Operand.AsIs, pc, n, m, n, k, 0f, null);
+            }
+
+            double u = UnitRoundoff<float>();
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double product = 0, magnitude = 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        double term = (double)a[(i * aStride) + p] * b[(p * n) + j];
+                        product += term;
+                        magnitude += Math.Abs(term);
+                    }
+
+                    AssertWithin(product, c[(i * n) + j], 2 * (k + 2) * u * magnitude, $"{m} x {n} x {k}, A rows {aStride} apart: C[{i},{j}]");
+                }
+            }
+
+            Assert.All(c.AsSpan(m * n).ToArray(), value => Assert.True(float.IsNaN(value), "a guard element after C was written"));
+        }
+    }
+
     [Fact]
     public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column_in_both_widths_and_kernels()
     {
@@ -80,7 +149,7 @@ public sealed unsafe class NarrowDirectProductTests
         }
     }
 
-    private static void Check(int m, int n, int k, Operand opA, float beta, ProductEpilogue epilogue)
+    private static void Check(int m, int n, int k, Operand opA, float beta, ProductEpilogue epilogue, bool plainEntry = false)
     {
         var random = new Random((m * 1009) + (n * 37) + (k * 5) + (int)epilogue);
         int rowLength = n + Pitch;
@@ -102,8 +171,15 @@ public sealed unsafe class NarrowDirectProductTests
         float[] original = (float[])c.Clone();
         fixed (float* pa = a, pb = b, pc = c, pBias = bias, pSigmoid = sigmoid)
         {
-            var arguments = new EpilogueArguments(epilogue, pBias, pSigmoid, rowLength);
-            DirectGemm.Multiply(pa, opA == Operand.AsIs ? k : m, opA, pb, n, Operand.AsIs, pc, rowLength, m, n, k, beta, null, arguments);
+            if (plainEntry)
+            {
+                DirectGemm.Multiply(pa, opA == Operand.AsIs ? k : m, opA, pb, n, Operand.AsIs, pc, rowLength, m, n, k, beta, null);
+            }
+            else
+            {
+                var arguments = new EpilogueArguments(epilogue, pBias, pSigmoid, rowLength);
+                DirectGemm.Multiply(pa, opA == Operand.AsIs ? k : m, opA, pb, n, Operand.AsIs, pc, rowLength, m, n, k, beta, null, arguments);
+            }
         }
 
         double u = UnitRoundoff<float>();
