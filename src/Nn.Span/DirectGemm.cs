@@ -80,7 +80,7 @@ internal static unsafe class DirectGemm
     private static void PlainOnePass(int depth, float* a, nint aStride, float* b, nint bStride, float* c, nint cStride, int m, int n)
     {
         Debug.Assert(!DeepNarrowGemm.Suits(Operand.AsIs, m, n, depth), "The deep narrow kernel takes this product.");
-        OnePass<NoEpilogue, Vector256<float>>(depth, a, aStride, 1, b, bStride, c, cStride, 0f, m, LaneMask.First(n), default, null, 0);
+        OnePass<NoEpilogue, Vector256<float>>(depth, a, aStride, 1, b, bStride, c, cStride, 0f, m, n, null, null, 0);
     }
 
     /// <summary>
@@ -583,13 +583,12 @@ internal static unsafe class DirectGemm
         where TEpilogue : struct, ITileEpilogue
         where TVector : struct
     {
-        Vector512<float> mask = LaneMask.First(n);
-        Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(epilogue.Bias, mask, Vector512<float>.Zero) : default;
+        float* bias = epilogue.Bias;
         float* sigmoid = epilogue.Sigmoid;
         nint sigmoidStride = epilogue.SigmoidStride;
         if (m <= BandRows + TileRows)
         {
-            OnePass<TEpilogue, TVector>(depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, mask, bias, sigmoid, sigmoidStride);
+            OnePass<TEpilogue, TVector>(depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, m, n, bias, sigmoid, sigmoidStride);
             return;
         }
 
@@ -599,28 +598,28 @@ internal static unsafe class DirectGemm
         for (; i < plainBands * BandRows; i += BandRows)
         {
             Band<TEpilogue, SixteenRows, TVector>(
-                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0, 0);
+                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0, 0);
         }
 
         if (remainder is > 0 and <= TileRows / 2)
         {
             // The last band and the remainder in one pass of 20 rows: the band, and the 4 rows ending at row M.
             Band<TEpilogue, TwentyRows, TVector>(
-                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
+                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
                 BandRows + remainder - (TileRows / 2));
         }
         else if (remainder is > 0 and <= TileRows)
         {
             // The last band and the remainder in one pass of 24 rows: the band, and the 8 rows ending at row M.
             Band<TEpilogue, TwentyFourRows, TVector>(
-                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, mask, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
+                depth, a + (i * rowStep), rowStep, depthStep, b, bStride, c + (i * cStride), cStride, beta, n, bias, sigmoid + (i * sigmoidStride), sigmoidStride, 0,
                 BandRows + remainder - TileRows);
         }
         else if (remainder > 0)
         {
             int start = m - BandRows;
             Band<TEpilogue, SixteenRows, TVector>(
-                depth, a + (start * rowStep), rowStep, depthStep, b, bStride, c + (start * cStride), cStride, beta, mask, bias, sigmoid + (start * sigmoidStride), sigmoidStride,
+                depth, a + (start * rowStep), rowStep, depthStep, b, bStride, c + (start * cStride), cStride, beta, n, bias, sigmoid + (start * sigmoidStride), sigmoidStride,
                 i - start, 0);
         }
     }
@@ -632,8 +631,8 @@ internal static unsafe class DirectGemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void OnePass<TEpilogue, TVector>(
-        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m,
-        Vector512<float> mask, Vector512<float> bias, float* sigmoid, nint sigmoidStride)
+        int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta, int m, int n,
+        float* bias, float* sigmoid, nint sigmoidStride)
         where TEpilogue : struct, ITileEpilogue
         where TVector : struct
     {
@@ -641,26 +640,26 @@ internal static unsafe class DirectGemm
         if (m <= TileRows + (TileRows / 2))
         {
             Band<TEpilogue, EightRowsAndTail, TVector>(
-                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, mask, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
+                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
         }
         else if (m < BandRows)
         {
             Band<TEpilogue, TwelveRowsAndTail, TVector>(
-                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, mask, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
+                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
         }
         else if (m == BandRows)
         {
-            Band<TEpilogue, SixteenRows, TVector>(depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, mask, bias, sigmoid, sigmoidStride, 0, 0);
+            Band<TEpilogue, SixteenRows, TVector>(depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, 0);
         }
         else if (m <= BandRows + (TileRows / 2))
         {
             Band<TEpilogue, TwentyRows, TVector>(
-                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, mask, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
+                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, m - (TileRows / 2));
         }
         else
         {
             Band<TEpilogue, TwentyFourRows, TVector>(
-                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, mask, bias, sigmoid, sigmoidStride, 0, m - TileRows);
+                depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, m - TileRows);
         }
     }
 
@@ -710,7 +709,7 @@ internal static unsafe class DirectGemm
     }
 
     /// <summary>
-    /// Sixteen rows of C (one vector each, through <paramref name="mask"/>): sixteen independent chains of multiply-adds
+    /// Sixteen rows of C (one vector each, of <paramref name="columns"/> lanes): sixteen independent chains of multiply-adds
     /// per step, enough to keep both FMA pipes busy at any depth. Rows before <paramref name="firstStored"/> are
     /// computed but not stored. With <typeparamref name="TRows"/> = <see cref="TwentyFourRows"/> (or
     /// <see cref="TwentyRows"/>), eight (or four) more rows starting at row <paramref name="tailRow"/> (those from 16 on
@@ -722,11 +721,15 @@ internal static unsafe class DirectGemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void Band<TEpilogue, TRows, TVector>(
         int depth, float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, float beta,
-        Vector512<float> mask, Vector512<float> bias, float* sigmoid, nint sigmoidStride, int firstStored, int tailRow)
+        int columns, float* biasRow, float* sigmoid, nint sigmoidStride, int firstStored, int tailRow)
         where TEpilogue : struct, ITileEpilogue
         where TRows : struct
         where TVector : struct
     {
+        // The mask and the bias are made here rather than passed: a 512-bit argument is written to the stack by the
+        // caller and read back here, and on a core that stores it in two halves (AMD Zen 4) the read waits for both.
+        Vector512<float> mask = LaneMask.First(columns);
+        Vector512<float> bias = TEpilogue.ReadsBias ? Avx512F.MaskLoad(biasRow, mask, Vector512<float>.Zero) : Vector512<float>.Zero;
         bool longTail = typeof(TRows) == typeof(TwentyFourRows);
         bool eight = typeof(TRows) == typeof(EightRowsAndTail);
         bool twelve = typeof(TRows) == typeof(TwelveRowsAndTail);
