@@ -17,9 +17,8 @@ internal static unsafe class BandVector
     /// <summary>
     /// The lanes of a row of B that <paramref name="mask"/> keeps (zeros elsewhere), read at the accumulator's width: a
     /// 256-bit masked load for at most 8 columns. On an AMD Zen 4 core, reading the row with a 512-bit masked load and
-    /// keeping its lower half made the public 20 x 10 x 5 product about 4% slower (70 against 67 ns a call, interleaved),
-    /// the seed step 4.5% and the online step 3%: a 64-byte masked load of a short row spans two cache lines more often,
-    /// and the core splits it in two halves.
+    /// keeping its lower half made the public 20 x 10 x 5 product about 4% slower (70 against 67 ns a call, interleaved);
+    /// the 64-byte load of a short row spans two cache lines more often than the 32-byte one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector LoadRow<TVector>(float* row, Vector512<float> mask)
