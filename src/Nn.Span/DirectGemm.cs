@@ -695,6 +695,14 @@ internal static unsafe class DirectGemm
     {
         const int LineBytes = 64;
         const int SetPeriodBytes = 4096;
+        if ((ulong)(3 * rowStep * sizeof(float)) <= SetPeriodBytes - LineBytes)
+        {
+            // Three row steps span at most a period less a line, so each of the distances below is its own offset,
+            // under a line or between a line and a period less one: no row crowds a set. Answered here without the
+            // loop's divisions, the 20 x 10 x 5 product's call took about 3.5% less time (informal interleaved loop).
+            return true;
+        }
+
         for (nint d = 1; d <= 3; d++)
         {
             nint bytes = d * rowStep * sizeof(float);
