@@ -65,8 +65,8 @@ internal static unsafe class DirectGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch)
     {
-        if (beta == 0f && m > TileRows && m <= BandRows + TileRows && n <= Lanes / 2 && k < DeepNarrowGemm.LeastDepth &&
-            opA == Operand.AsIs && opB == Operand.AsIs && BandRowsSpreadOverCacheSets(aStride))
+        if (beta == 0f && m <= BandRows + TileRows && n <= Lanes / 2 && k < DeepNarrowGemm.LeastDepth &&
+            opA == Operand.AsIs && opB == Operand.AsIs && TakesNarrowBands(m, n, aStride))
         {
             PlainOnePass(k, a, aStride, b, bStride, c, cStride, m, n);
             return;
@@ -154,7 +154,7 @@ internal static unsafe class DirectGemm
         // Element (i, p) of op(A) sits at a + i * rowStep + p * depthStep.
         nint rowStep = opA == Operand.AsIs ? aStride : 1;
         nint depthStep = opA == Operand.AsIs ? 1 : aStride;
-        if (n <= Lanes && m > TileRows && BandRowsSpreadOverCacheSets(rowStep))
+        if (TakesNarrowBands(m, n, rowStep))
         {
             if (n <= Lanes / 2)
             {
@@ -662,6 +662,15 @@ internal static unsafe class DirectGemm
                 depth, a, rowStep, depthStep, b, bStride, c, cStride, beta, n, bias, sigmoid, sigmoidStride, 0, m - TileRows);
         }
     }
+
+    /// <summary>
+    /// Whether C of <paramref name="m"/> x <paramref name="n"/> runs in <see cref="NarrowBands"/>: at most 16 columns, more
+    /// than 8 rows, and rows of op(A) <paramref name="rowStep"/> floats apart that spread over the L1 sets. The general
+    /// dispatch and the plain product's entry both ask it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TakesNarrowBands(int m, int n, nint rowStep) =>
+        n <= Lanes && m > TileRows && BandRowsSpreadOverCacheSets(rowStep);
 
     /// <summary>Full tiles that request their lines of C before their steps.</summary>
     private struct RequestedLines;
