@@ -30,7 +30,7 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, Li
         ("SoftmaxBenchmarks", "Softmax of rows, float", "TensorPrimitives.SoftMax is not max-shifted (NaN for logits above about 88 in float); the inputs here stay in [-5, 5] so that it can run."),
         ("FusedLossBenchmarks", "Softmax + cross-entropy + gradient from logits, float", "Mean loss and (softmax(z) - y) / N with integer labels."),
         ("GemmBenchmarks", "Matrix products, float", "C = op(A) op(B), single thread. AT / BT: that operand is transposed. OpenBLAS runs with OPENBLAS_CORETYPE=Cooperlake OPENBLAS_NUM_THREADS=1."),
-        ("FmaPeakBenchmarks", "FMA peak", "Twelve independent Vector512 FMA chains: the single-core float throughput limit that the GFLOP/s figures are read against."),
+        ("FmaPeakBenchmarks", "FMA peak", "Twelve independent FMA chains of the kernels' vectors (Vector512 with AVX-512, else Vector256): the single-core float throughput limit that the GFLOP/s figures are read against."),
     ];
 
     public double? FmaPeak => rows.FirstOrDefault(r => r.Group == "FmaPeakBenchmarks")?.Gflops;

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nn.Span;
 
@@ -10,14 +11,31 @@ namespace Nn.Span;
 /// </summary>
 internal static class GemmBlocking
 {
-    /// <summary>Rows of C per micro-tile (MR): 12 rows x 2 vectors = 24 accumulators, with the two B vectors and a broadcast 27 of the 32 vector registers.</summary>
-    public const int TileRows = 12;
+    /// <summary>
+    /// Whether the packed product runs the AVX-512 kernel (<see cref="GemmMicroKernel"/>, 12 x 2 Vector512); otherwise
+    /// the AVX2 one (<see cref="GemmMicroKernel256"/>, 6 x 2 Vector256). A JIT-time constant, so every size below folds.
+    /// </summary>
+    public static bool UsesVector512Kernel => Avx512F.IsSupported;
 
-    /// <summary>Rows of the narrow panels that end a block whose rows are not a multiple of MR (see <see cref="WidePanelRows"/>).</summary>
-    public const int NarrowTileRows = 8;
+    /// <summary>Whether this processor runs one of the packed kernels in hardware: AVX-512, or AVX2 with FMA.</summary>
+    public static bool HasPackedKernel => Avx512F.IsSupported || (Avx2.IsSupported && Fma.IsSupported);
 
-    /// <summary>K per block (KC): a B micro-panel is KC x NR = 512 x 32 floats = 64 KiB, streamed from L2 as the A panels pass; a deeper block halves the passes that read and write C back (measured: 256 and below were slower on the large products).</summary>
-    public const int DepthBlock = 512;
+    /// <summary>
+    /// Rows of C per micro-tile (MR). AVX-512: 12 rows x 2 vectors = 24 accumulators, with the two B vectors and a
+    /// broadcast 27 of the 32 vector registers. AVX2: 6 rows x 2 vectors = 12 accumulators, 15 of the 16 registers.
+    /// </summary>
+    public static int TileRows => UsesVector512Kernel ? 12 : 6;
+
+    /// <summary>Rows of the narrow panels that end a block whose rows are not a multiple of MR (see <see cref="WidePanelRows(int)"/>): 8, or 4 with AVX2.</summary>
+    public static int NarrowTileRows => UsesVector512Kernel ? 8 : 4;
+
+    /// <summary>
+    /// K per block (KC). AVX-512: a B micro-panel is KC x NR = 512 x 32 floats = 64 KiB, streamed from L2 as the A panels
+    /// pass; a deeper block halves the passes that read and write C back (measured: 256 and below were slower on the
+    /// large products). AVX2: 256 x 16 floats = 16 KiB, so that the B micro-panel stays in a 32 KiB L1 beside the A panel
+    /// the kernel streams.
+    /// </summary>
+    public static int DepthBlock => UsesVector512Kernel ? 512 : 256;
 
     /// <summary>Rows of A per block (MC): ten panels of MR rows, the packed A block MC x KC = 120 x 512 floats = 240 KiB, resident in L2.</summary>
     public const int RowBlock = 120;
@@ -25,8 +43,8 @@ internal static class GemmBlocking
     /// <summary>Columns of B per block (NC): the packed B block is KC x NC = 512 x 2048 floats = 4 MiB, streamed from L3.</summary>
     public const int ColumnBlock = 2048;
 
-    /// <summary>Columns of C per micro-tile (NR): two vectors.</summary>
-    public static int TileColumns<T>() => 2 * Vector512<T>.Count;
+    /// <summary>Columns of C per micro-tile (NR): two vectors of the kernel's width.</summary>
+    public static int TileColumns<T>() => UsesVector512Kernel ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;
 
     /// <summary>Elements of the packing buffer the blocked product needs for a K x N right operand: one A block and one B block.</summary>
     public static long PackingLength<T>(int depth, int columns)
@@ -37,26 +55,33 @@ internal static class GemmBlocking
     }
 
     /// <summary>
-    /// How many of a block's <paramref name="rows"/> go in panels of MR = 12 rows, from its start; the rest go in panels
-    /// of 8. A partial panel computes all its rows, so the split keeps the rows computed for nothing few: 256 rows are
-    /// twenty panels of 12 and two of 8, where 12-row panels alone would compute 8 rows for nothing.
+    /// How many of a block's <paramref name="rows"/> go in panels of MR rows (12, or 6 for the AVX2 kernel), from its
+    /// start; the rest go in narrow panels (8, or 4). A partial panel computes all its rows, so the split keeps the rows computed for nothing few: 256 rows are
+    /// twenty panels of 12 and two of 8, where 12-row panels alone would compute 8 rows for nothing (with the AVX2
+    /// kernel's 6 and 4: 42 panels of 6 and one of 4).
     /// </summary>
-    public static int WidePanelRows(int rows)
+    public static int WidePanelRows(int rows) => WidePanelRows(rows, TileRows, NarrowTileRows);
+
+    /// <summary>
+    /// <see cref="WidePanelRows(int)"/> for panels of <paramref name="wide"/> and <paramref name="narrow"/> rows (12 and
+    /// 8, or 6 and 4), whichever kernel this processor runs.
+    /// </summary>
+    public static int WidePanelRows(int rows, int wide, int narrow)
     {
-        int excess = rows % TileRows;
-        if (excess == 0 || excess > NarrowTileRows)
+        int excess = rows % wide;
+        if (excess == 0 || excess > narrow)
         {
-            // Whole panels of 12, the last one possibly of 9 to 11 rows.
+            // Whole wide panels, the last one possibly partial (9 to 11 rows of 12, 5 of 6).
             return rows;
         }
 
-        if (excess <= TileRows - NarrowTileRows && rows >= TileRows + excess)
+        if (excess <= wide - narrow && rows >= wide + excess)
         {
-            // The last 13 to 16 rows as two panels of 8.
-            return rows - TileRows - excess;
+            // The last wide panel and the excess as two narrow panels (13 to 16 rows as two of 8, 7 or 8 as two of 4).
+            return rows - wide - excess;
         }
 
-        // The last 1 to 8 rows as one panel of 8.
+        // The excess as one narrow panel.
         return rows - excess;
     }
 

@@ -14,7 +14,7 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Packs op(A)[rowStart .. rowStart + rows, depthStart .. depthStart + depth] into panels: the first
     /// <paramref name="wideRows"/> rows (a multiple of MR = 12, or all the rows) in panels of 12, the rest in panels of 8
-    /// (see <see cref="GemmBlocking.WidePanelRows"/>). A panel of h rows starting at row i is at packed + i depth, and
+    /// (see <see cref="GemmBlocking.WidePanelRows(int)"/>). A panel of h rows starting at row i is at packed + i depth, and
     /// packed[i depth + p h + r] = op(A)[rowStart + i + r, depthStart + p], rows past the end padded with zeros.
     /// </summary>
     public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int wideRows, int depthStart, int depth, T* packed)
@@ -172,12 +172,22 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>One row of a panel in whole vectors: 32 or 48 bytes (8 or 12 floats of A), 64 or 96 (8 or 12 doubles), 128 (NR of either).</summary>
+    /// <summary>
+    /// One row of a panel in whole vectors. AVX-512 kernel: 32 or 48 bytes (8 or 12 floats of A), 64 or 96 (8 or 12
+    /// doubles), 128 (NR of either). AVX2 kernel: 16 or 24 bytes (4 or 6 floats of A), 32 or 48 (4 or 6 doubles), 64 (NR).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyPanelRow(byte* from, byte* to, int bytes)
     {
         switch (bytes)
         {
+            case 16:
+                Vector128.Store(Vector128.Load(from), to);
+                break;
+            case 24:
+                Vector128.Store(Vector128.Load(from), to);
+                *(ulong*)(to + 16) = *(ulong*)(from + 16);
+                break;
             case 32:
                 Vector256.Store(Vector256.Load(from), to);
                 break;
@@ -185,8 +195,12 @@ internal static unsafe class GemmPacking
                 Vector256.Store(Vector256.Load(from), to);
                 Vector128.Store(Vector128.Load(from + 32), to + 32);
                 break;
-            case 64:
+            case 64 when Avx512F.IsSupported:
                 Vector512.Store(Vector512.Load(from), to);
+                break;
+            case 64:
+                Vector256.Store(Vector256.Load(from), to);
+                Vector256.Store(Vector256.Load(from + 32), to + 32);
                 break;
             case 96:
                 Vector512.Store(Vector512.Load(from), to);
@@ -198,7 +212,7 @@ internal static unsafe class GemmPacking
                 break;
             default:
                 // Panel rows are MR or NR elements of float or double: no other size comes here.
-                throw new UnreachableException($"A panel row is 32, 48, 64, 96 or 128 bytes, not {bytes}.");
+                throw new UnreachableException($"A panel row is 16, 24, 32, 48, 64, 96 or 128 bytes, not {bytes}.");
         }
     }
 }

@@ -60,7 +60,7 @@ internal static class MatrixProduct
             return;
         }
 
-        if (Vector512.IsHardwareAccelerated && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
+        if (GemmBlocking.HasPackedKernel && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
         {
             fixed (T* panels = packing)
             {

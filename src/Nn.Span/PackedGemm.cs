@@ -74,11 +74,11 @@ internal static unsafe class PackedGemm
                     {
                         int mc = Math.Min(GemmBlocking.RowBlock, m - ic);
 
-                        // Panels of 12 rows, then of 8 for the rows that do not fill one of 12 (see GemmBlocking.WidePanelRows).
+                        // Panels of MR rows, then narrower ones for the rows that do not fill one of MR (see GemmBlocking.WidePanelRows).
                         int wideRows = GemmBlocking.WidePanelRows(mc);
 
-                        // Rows of op(A) = A^T read in place: row p of a panel is 12 consecutive elements of row p of A, so
-                        // full panels of 12 need no copy (the kernel steps a row of A per p). The other panels are packed.
+                        // Rows of op(A) = A^T read in place: row p of a panel is MR consecutive elements of row p of A, so
+                        // full panels of MR need no copy (the kernel steps a row of A per p). The other panels are packed.
                         int unpackedRows = readATransposedInPlace ? wideRows - (wideRows % mr) : 0;
                         if (unpackedRows < mc)
                         {
@@ -100,13 +100,24 @@ internal static unsafe class PackedGemm
                                 bool inPlace = ir < unpackedRows;
                                 T* aPanel = inPlace ? aPointer + (pc * aStride) + ic + ir : packedA + ((nint)(ir - unpackedRows) * kc);
                                 nint aStep = inPlace ? aStride : height;
-                                if (wide)
+                                if (GemmBlocking.UsesVector512Kernel)
                                 {
-                                    GemmMicroKernel.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                    if (wide)
+                                    {
+                                        GemmMicroKernel.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                    }
+                                    else
+                                    {
+                                        GemmMicroKernel.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                    }
+                                }
+                                else if (wide)
+                                {
+                                    GemmMicroKernel256.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                 }
                                 else
                                 {
-                                    GemmMicroKernel.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                    GemmMicroKernel256.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                 }
 
                                 if (finish && pc + kc == k)

@@ -47,30 +47,46 @@ public sealed unsafe class GemmPackingTests
         Check<double>(packB: false, depth, rows, Operand.Transposed);
     }
 
-    [Fact]
-    public void A_block_is_cut_into_panels_of_12_then_of_8_with_few_rows_computed_for_nothing()
+    [Theory]
+    [InlineData(12, 8)] // the AVX-512 kernel
+    [InlineData(6, 4)]  // the AVX2 kernel
+    public void A_block_is_cut_into_wide_then_narrow_panels_with_few_rows_computed_for_nothing(int wideHeight, int narrowHeight)
     {
         for (int rows = 1; rows <= GemmBlocking.RowBlock; rows++)
         {
-            int wide = GemmBlocking.WidePanelRows(rows);
+            int wide = GemmBlocking.WidePanelRows(rows, wideHeight, narrowHeight);
             int narrow = rows - wide;
             Assert.InRange(wide, 0, rows);
-            Assert.InRange(narrow, 0, 2 * GemmBlocking.NarrowTileRows);
+            Assert.InRange(narrow, 0, 2 * narrowHeight);
 
-            // Whole panels of 12 before the last one; the rows past the block in the last panel are few.
+            // Whole wide panels before the last one; the rows past the block in the last panel are few.
             int computed = wide == rows
-                ? GemmBlocking.RoundUp(rows, GemmBlocking.TileRows)
-                : wide + GemmBlocking.RoundUp(narrow, GemmBlocking.NarrowTileRows);
-            Assert.True(wide == rows || wide % GemmBlocking.TileRows == 0, $"{rows} rows: {wide} in panels of 12");
-            Assert.True(computed - rows <= (rows < GemmBlocking.TileRows ? GemmBlocking.NarrowTileRows - 1 : 3), $"{rows} rows: {computed} computed");
+                ? GemmBlocking.RoundUp(rows, wideHeight)
+                : wide + GemmBlocking.RoundUp(narrow, narrowHeight);
+            Assert.True(wide == rows || wide % wideHeight == 0, $"{rows} rows: {wide} in panels of {wideHeight}");
+            Assert.True(computed - rows <= (rows < wideHeight ? narrowHeight - 1 : 3), $"{rows} rows: {computed} computed");
             Assert.True(computed <= GemmBlocking.RowBlock, $"{rows} rows: {computed} computed, more than the packed A block holds");
         }
 
-        // The network's batches: 256 = 20 x 12 + 2 x 8, the last block of 784 (64 rows) = 4 x 12 + 2 x 8, 32 = 2 x 12 + 8.
-        Assert.Equal(240, GemmBlocking.WidePanelRows(256));
-        Assert.Equal(48, GemmBlocking.WidePanelRows(64));
-        Assert.Equal(24, GemmBlocking.WidePanelRows(32));
-        Assert.Equal(GemmBlocking.RowBlock, GemmBlocking.WidePanelRows(GemmBlocking.RowBlock));
+        // The network's batches: 256 = 20 x 12 + 2 x 8 (42 x 6 + 4), the last block of 784 (64 rows) = 4 x 12 + 2 x 8
+        // (10 x 6 + 4), 32 = 2 x 12 + 8 (4 x 6 + 2 x 4).
+        bool avx512 = wideHeight == 12;
+        Assert.Equal(avx512 ? 240 : 252, GemmBlocking.WidePanelRows(256, wideHeight, narrowHeight));
+        Assert.Equal(avx512 ? 48 : 60, GemmBlocking.WidePanelRows(64, wideHeight, narrowHeight));
+        Assert.Equal(24, GemmBlocking.WidePanelRows(32, wideHeight, narrowHeight));
+        Assert.Equal(GemmBlocking.RowBlock, GemmBlocking.WidePanelRows(GemmBlocking.RowBlock, wideHeight, narrowHeight));
+    }
+
+    [Fact]
+    public void The_panel_heights_are_those_of_the_kernel_this_processor_runs()
+    {
+        bool avx512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+        Assert.Equal(avx512, GemmBlocking.UsesVector512Kernel);
+        Assert.Equal(avx512 ? 12 : 6, GemmBlocking.TileRows);
+        Assert.Equal(avx512 ? 8 : 4, GemmBlocking.NarrowTileRows);
+        Assert.Equal(avx512 ? 32 : 16, GemmBlocking.TileColumns<float>());
+        Assert.Equal(avx512 ? 16 : 8, GemmBlocking.TileColumns<double>());
+        Assert.Equal(GemmBlocking.WidePanelRows(256, GemmBlocking.TileRows, GemmBlocking.NarrowTileRows), GemmBlocking.WidePanelRows(256));
     }
 
     /// <summary>

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nn.Span;
+
+/// <summary>
+/// The register-blocked inner kernel for processors without AVX-512 (AVX2 and FMA, sixteen 256-bit registers): a
+/// 6 x (2 vectors) tile of C accumulated in 12 Vector256 registers over an A panel (6 rows: packed, or A^T read in
+/// place) and a packed B panel (2 vectors of columns: 16 floats or 8 doubles).
+/// </summary>
+/// <remarks>
+/// Each step loads two vectors of B and broadcasts six elements of A into 12 multiply-adds; with the two B vectors and
+/// a broadcast, 15 of the 16 vector registers are live, and the twelve independent accumulators cover the FMA latency
+/// (4 cycles) times its two pipes with room. Eight rows would need 16 accumulators and spill.
+/// </remarks>
+internal static unsafe class GemmMicroKernel256
+{
+    /// <summary>
+    /// C[0..rows, 0..columns] = beta C + sum_p a[p][i] b[p][j] over depth p, for a tile of at most
+    /// <typeparamref name="TPanel"/> rows (6 or 4) and 2 vectors of columns. beta = 0 never reads C. Step p of the A
+    /// panel is at a + p * aStep: its 6 (or 4) elements are consecutive, and consecutive steps are
+    /// <paramref name="aStep"/> elements apart (the panel's height for a packed panel, A's row stride for a panel of A^T
+    /// read in place).
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Run<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
+    {
+        bool wide = TPanel.Rows > GemmBlocking.NarrowTileRows;
+        int width = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<T> c40 = default, c41 = default, c50 = default, c51 = default;
+
+        // c_ij += a_pi b_pj: one row of B (two vectors) against six broadcast elements of A per step.
+        for (int p = 0; p < depth; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b);
+            Vector256<T> b1 = Vector256.Load(b + width);
+            Vector256<T> ai = Vector256.Create(a[0]);
+            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
+            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[1]);
+            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
+            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[2]);
+            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
+            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[3]);
+            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
+            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+            if (wide)
+            {
+                ai = Vector256.Create(a[4]);
+                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
+                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+                ai = Vector256.Create(a[5]);
+                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
+                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
+            }
+
+            a += aStep;
+            b += 2 * width;
+        }
+
+        if (rows == TPanel.Rows && columns == 2 * width)
+        {
+            StoreRow(c, c00, c01, beta);
+            StoreRow(c + rowStride, c10, c11, beta);
+            StoreRow(c + (2 * rowStride), c20, c21, beta);
+            StoreRow(c + (3 * rowStride), c30, c31, beta);
+            if (wide)
+            {
+                StoreRow(c + (4 * rowStride), c40, c41, beta);
+                StoreRow(c + (5 * rowStride), c50, c51, beta);
+            }
+
+            return;
+        }
+
+        // An edge tile: spill the accumulators to a stack tile, then update only the valid part of C.
+        int tileWidth = 2 * width;
+        T* memory = stackalloc T[(6 * 2 * Vector256<T>.Count) + Vector512<T>.Count];
+        T* tile = CacheLine.Align(memory);
+        c00.Store(tile); c01.Store(tile + width);
+        c10.Store(tile + tileWidth); c11.Store(tile + tileWidth + width);
+        c20.Store(tile + (2 * tileWidth)); c21.Store(tile + (2 * tileWidth) + width);
+        c30.Store(tile + (3 * tileWidth)); c31.Store(tile + (3 * tileWidth) + width);
+        c40.Store(tile + (4 * tileWidth)); c41.Store(tile + (4 * tileWidth) + width);
+        c50.Store(tile + (5 * tileWidth)); c51.Store(tile + (5 * tileWidth) + width);
+        bool readC = beta != T.Zero;
+        for (int i = 0; i < rows; i++)
+        {
+            T* cRow = c + (i * rowStride);
+            T* tileRow = tile + (i * tileWidth);
+            for (int j = 0; j < columns; j++)
+            {
+                cRow[j] = readC ? tileRow[j] + (beta * cRow[j]) : tileRow[j];
+            }
+        }
+    }
+
+    /// <summary>C row = acc (beta = 0), acc + C (beta = 1), or acc + beta C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T>(T* c, Vector256<T> left, Vector256<T> right, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = Vector256<T>.Count;
+        if (beta == T.Zero)
+        {
+            Vector256.Store(left, c);
+            Vector256.Store(right, c + width);
+        }
+        else if (beta == T.One)
+        {
+            Vector256.Store(left + Vector256.Load(c), c);
+            Vector256.Store(right + Vector256.Load(c + width), c + width);
+        }
+        else
+        {
+            Vector256<T> scale = Vector256.Create(beta);
+            Vector256.Store(VectorMath.FusedMultiplyAdd(Vector256.Load(c), scale, left), c);
+            Vector256.Store(VectorMath.FusedMultiplyAdd(Vector256.Load(c + width), scale, right), c + width);
+        }
+    }
+}
