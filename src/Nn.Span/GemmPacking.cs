@@ -45,6 +45,14 @@ internal static unsafe class GemmPacking
                 // op(A)[i, p] = A[i, p]: the panel is the block transposed, sixteen by sixteen.
                 TileTranspose.Copy((float*)source, rowStride, valid, depth, (float*)destination, height);
             }
+            else if (typeof(T) == typeof(float) && Avx2.IsSupported)
+            {
+                // The AVX2 kernel's panels of 6 or 4 rows: the block transposed eight columns at a time, its missing rows
+                // as zeros.
+                TileTranspose256.Copy((float*)source, rowStride, valid, depth, (float*)destination, height, height);
+                panel += height;
+                continue;
+            }
             else
             {
                 // op(A)[i, p] = A[i, p]: each panel row is a strided column of the packed panel.
@@ -92,6 +100,18 @@ internal static unsafe class GemmPacking
             {
                 // op(B)[p, j] = B[j, p]: the panel is the block of B transposed, sixteen by sixteen in registers.
                 TileTranspose.Copy((float*)(b + ((columnStart + panel) * rowStride) + depthStart), rowStride, valid, depth, (float*)destination, nr);
+            }
+            else if (typeof(T) == typeof(float) && Avx2.IsSupported)
+            {
+                // The AVX2 kernel's panels of 16 columns: two blocks of eight rows of B transposed, missing rows as zeros.
+                float* from = (float*)(b + ((columnStart + panel) * rowStride) + depthStart);
+                for (int j = 0; j < nr; j += TileTranspose256.Size)
+                {
+                    int rows = Math.Clamp(valid - j, 0, TileTranspose256.Size);
+                    TileTranspose256.Copy(from + (j * rowStride), rowStride, rows, depth, (float*)destination + j, nr, TileTranspose256.Size);
+                }
+
+                continue;
             }
             else
             {

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nn.Span;
+
+/// <summary>
+/// 8 x 8 float transposes in Vector256 registers (AVX), for packing the operands of the AVX2 kernel
+/// (<see cref="GemmMicroKernel256"/>): rows of A into the columns of its panels, and rows of B^T into rows of B's.
+/// </summary>
+internal static unsafe class TileTranspose256
+{
+    /// <summary>Rows and columns of a tile.</summary>
+    public const int Size = 8;
+
+    /// <summary>
+    /// destination[p * destinationStride + r] = source[r, p] for r &lt; <paramref name="rows"/>, and 0 for
+    /// <paramref name="rows"/> &lt;= r &lt; <paramref name="height"/>, over p &lt; <paramref name="depth"/>: the first
+    /// <paramref name="height"/> (4, 6 or 8) rows of the transpose of a block of at most 8 rows. Eight columns at a time,
+    /// with masked loads: nothing past the block's rows or its <paramref name="depth"/> columns is read, and nothing past
+    /// <paramref name="height"/> elements of each destination step is written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Copy(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
+    {
+        Debug.Assert(height is 4 or 6 or Size && rows >= 0 && rows <= height, "4, 6 or 8 lanes of each column, of at most as many rows");
+        for (int column = 0; column < depth; column += Size)
+        {
+            int blockColumns = Math.Min(Size, depth - column);
+            Vector256<float> columnLanes = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(blockColumns)).AsSingle();
+            float* block = source + column;
+
+            // Row r of the block (zeros past the rows that exist), its first blockColumns elements.
+            Vector256<float> zero = Vector256<float>.Zero;
+            Vector256<float> r0 = rows > 0 ? Avx.MaskLoad(block, columnLanes) : zero;
+            Vector256<float> r1 = rows > 1 ? Avx.MaskLoad(block + sourceStride, columnLanes) : zero;
+            Vector256<float> r2 = rows > 2 ? Avx.MaskLoad(block + (2 * sourceStride), columnLanes) : zero;
+            Vector256<float> r3 = rows > 3 ? Avx.MaskLoad(block + (3 * sourceStride), columnLanes) : zero;
+            Vector256<float> r4 = rows > 4 ? Avx.MaskLoad(block + (4 * sourceStride), columnLanes) : zero;
+            Vector256<float> r5 = rows > 5 ? Avx.MaskLoad(block + (5 * sourceStride), columnLanes) : zero;
+            Vector256<float> r6 = rows > 6 ? Avx.MaskLoad(block + (6 * sourceStride), columnLanes) : zero;
+            Vector256<float> r7 = rows > 7 ? Avx.MaskLoad(block + (7 * sourceStride), columnLanes) : zero;
+
+            // Pairs of rows interleaved: t0 = (a0 b0 a1 b1 | a4 b4 a5 b5), t1 = (a2 b2 a3 b3 | a6 b6 a7 b7), ...
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+
+            // Quads: u0 = (a0 b0 c0 d0 | a4 b4 c4 d4), u1 = (a1 b1 c1 d1 | a5 ..), u2 = (a2 ..| a6 ..), u3 = (a3 .. | a7 ..).
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+            // Column q of the block = lower (q < 4) or upper (q >= 4) halves of the rows' quads.
+            float* step = destination + (column * destinationStride);
+            StoreStep(Avx.Permute2x128(u0, u4, 0x20), step, height);
+            if (blockColumns > 1) StoreStep(Avx.Permute2x128(u1, u5, 0x20), step + destinationStride, height);
+            if (blockColumns > 2) StoreStep(Avx.Permute2x128(u2, u6, 0x20), step + (2 * destinationStride), height);
+            if (blockColumns > 3) StoreStep(Avx.Permute2x128(u3, u7, 0x20), step + (3 * destinationStride), height);
+            if (blockColumns > 4) StoreStep(Avx.Permute2x128(u0, u4, 0x31), step + (4 * destinationStride), height);
+            if (blockColumns > 5) StoreStep(Avx.Permute2x128(u1, u5, 0x31), step + (5 * destinationStride), height);
+            if (blockColumns > 6) StoreStep(Avx.Permute2x128(u2, u6, 0x31), step + (6 * destinationStride), height);
+            if (blockColumns > 7) StoreStep(Avx.Permute2x128(u3, u7, 0x31), step + (7 * destinationStride), height);
+        }
+    }
+
+    /// <summary>The first <paramref name="height"/> (4, 6 or 8) lanes of <paramref name="column"/> at <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStep(Vector256<float> column, float* target, int height)
+    {
+        if (height == Size)
+        {
+            column.Store(target);
+            return;
+        }
+
+        column.GetLower().Store(target);
+        if (height == 6)
+        {
+            // Lanes 4 and 5 as one 64-bit store.
+            Sse2.StoreScalar((long*)(target + 4), column.GetUpper().AsInt64());
+        }
+    }
+}

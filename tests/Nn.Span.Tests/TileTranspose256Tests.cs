@@ -1,0 +1,46 @@
+namespace Nn.Span.Tests;
+
+/// <summary>
+/// The eight-by-eight AVX register transpose that packs the AVX2 kernel's operands: the first 4, 6 or 8 lanes of each
+/// column land in place, rows past the block are zeros, and nothing around each destination step (the gap after it, the
+/// elements after the last one) is written; the source is only read.
+/// </summary>
+public sealed unsafe class TileTranspose256Tests
+{
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    [InlineData(8)]
+    public void Copy_writes_the_first_lanes_of_each_column_and_nothing_else(int height)
+    {
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "The transpose needs AVX2.");
+        var random = new Random(1723 + height);
+        foreach (int depth in new[] { 0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 40 })
+        {
+            for (int rows = 0; rows <= height; rows++)
+            {
+                const int sourceGap = 3, destinationGap = 5, guard = 37;
+                int sourceStride = depth + sourceGap;
+                int destinationStride = height + destinationGap;
+                float[] source = Enumerable.Range(0, (rows * sourceStride) + guard).Select(_ => (float)random.NextDouble()).ToArray();
+                float[] sourceBefore = (float[])source.Clone();
+                float[] destination = Enumerable.Repeat(-7f, (depth * destinationStride) + guard).ToArray();
+
+                fixed (float* from = source)
+                fixed (float* to = destination)
+                {
+                    TileTranspose256.Copy(from, sourceStride, rows, depth, to, destinationStride, height);
+                }
+
+                Assert.Equal(sourceBefore, source);
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    // destination[p * stride + r] = source[r, p] for r < rows, 0 up to the height, untouched after it.
+                    int p = i / destinationStride, r = i % destinationStride;
+                    float expected = p >= depth || r >= height ? -7f : r < rows ? source[(r * sourceStride) + p] : 0f;
+                    Assert.True(expected.Equals(destination[i]), $"height {height}, {rows} rows, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
+                }
+            }
+        }
+    }
+}
