@@ -8,7 +8,8 @@ namespace Nn.Span;
 
 /// <summary>
 /// The passes softmax and the loss share: e^(x - shift) written out with its sum in the same pass, and the sum
-/// alone. Float runs on <see cref="FloatExponential"/> (float arithmetic, Vector512); double on TensorPrimitives.
+/// alone. Float runs on <see cref="FloatExponential"/> (float arithmetic, Vector512, else Vector256); double on
+/// TensorPrimitives.
 /// </summary>
 internal static unsafe class ExponentialSum
 {
@@ -177,6 +178,11 @@ internal static unsafe class ExponentialSum
             return Vector512.Sum(e);
         }
 
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+        {
+            return WriteAndSumFloat256(ref xRef, length, shift, ref dRef);
+        }
+
         float total = 0;
         for (int i = 0; i < length; i++)
         {
@@ -210,6 +216,11 @@ internal static unsafe class ExponentialSum
             return Vector512.Sum(sum + (tail & fresh));
         }
 
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+        {
+            return SumFloat256(ref xRef, length, shift);
+        }
+
         float total = 0;
         for (int i = 0; i < length; i++)
         {
@@ -217,5 +228,67 @@ internal static unsafe class ExponentialSum
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// <see cref="WriteAndSumFloat"/> on Vector256 (processors without AVX-512), for at least one vector: the same pass,
+    /// two vectors a step with two sums, and the final (overlapping) vector read before anything is stored.
+    /// </summary>
+    private static float WriteAndSumFloat256(ref float xRef, int length, float shift, ref float dRef)
+    {
+        int count = Vector256<float>.Count;
+        int last = length - count;
+        Vector256<float> s = Vector256.Create(shift);
+        Vector256<float> tail = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
+        Vector256<float> sum0 = Vector256<float>.Zero, sum1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + count < last; i += 2 * count)
+        {
+            // d_i = e^(x_i - shift); sum += d_i, over two vectors
+            Vector256<float> e0 = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            Vector256<float> e1 = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
+            e0.StoreUnsafe(ref dRef, (nuint)i);
+            e1.StoreUnsafe(ref dRef, (nuint)(i + count));
+            sum0 += e0;
+            sum1 += e1;
+        }
+
+        for (; i < last; i += count)
+        {
+            Vector256<float> e = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            e.StoreUnsafe(ref dRef, (nuint)i);
+            sum0 += e;
+        }
+
+        tail.StoreUnsafe(ref dRef, (nuint)last);
+
+        // Only the lanes of the final vector that the loops did not cover join the sum.
+        Vector256<float> fresh = Vector256.GreaterThanOrEqual(Vector256<int>.Indices + Vector256.Create(last), Vector256.Create(i)).AsSingle();
+        return Vector256.Sum((sum0 + sum1) + (tail & fresh));
+    }
+
+    /// <summary><see cref="SumFloat"/> on Vector256, for at least one vector.</summary>
+    private static float SumFloat256(ref float xRef, int length, float shift)
+    {
+        int count = Vector256<float>.Count;
+        int last = length - count;
+        Vector256<float> s = Vector256.Create(shift);
+        Vector256<float> sum0 = Vector256<float>.Zero, sum1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + count < last; i += 2 * count)
+        {
+            // sum += e^(x_i - shift), over two vectors
+            sum0 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            sum1 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
+        }
+
+        for (; i < last; i += count)
+        {
+            sum0 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+        }
+
+        Vector256<float> tail = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
+        Vector256<float> fresh = Vector256.GreaterThanOrEqual(Vector256<int>.Indices + Vector256.Create(last), Vector256.Create(i)).AsSingle();
+        return Vector256.Sum((sum0 + sum1) + (tail & fresh));
     }
 }
