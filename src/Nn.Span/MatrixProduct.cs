@@ -60,6 +60,12 @@ internal static class MatrixProduct
             return;
         }
 
+        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(n, opB))
+        {
+            NarrowFloat(a, opA, b, c, float.CreateTruncating(beta), default);
+            return;
+        }
+
         if (GemmBlocking.HasPackedKernel && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
         {
             fixed (T* panels = packing)
@@ -89,6 +95,29 @@ internal static class MatrixProduct
                 (float*)aPointer, MatrixMemory.RowStride(a), opA, (float*)bPointer, MatrixMemory.RowStride(b), opB,
                 (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), c.Height, c.Width, opA == Operand.AsIs ? a.Width : a.Height, beta,
                 (float*)scratchPointer);
+        }
+    }
+
+    /// <summary>
+    /// C = op(A) B + beta C (+ bias) for a float product that <see cref="NarrowGemm256"/> takes, with M, N, K &gt;= 1:
+    /// the views pinned and handed to it. An empty <paramref name="bias"/> adds nothing.
+    /// </summary>
+    // Not inlined, as Multiply.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void NarrowFloat<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Span2D<T> c, float beta, ReadOnlySpan<T> bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint aStride = MatrixMemory.RowStride(a);
+        fixed (T* aPointer = &a.DangerousGetReference())
+        fixed (T* bPointer = &b.DangerousGetReference())
+        fixed (T* cPointer = &c.DangerousGetReference())
+        fixed (T* biasPointer = bias)
+        {
+            // Element (i, p) of op(A): A[i, p] as stored, A[p, i] transposed.
+            NarrowGemm256.Multiply(
+                (float*)aPointer, opA == Operand.AsIs ? aStride : 1, opA == Operand.AsIs ? 1 : aStride, (float*)bPointer, MatrixMemory.RowStride(b),
+                (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), c.Height, c.Width, opA == Operand.AsIs ? a.Width : a.Height, beta,
+                (float*)biasPointer);
         }
     }
 
@@ -145,6 +174,13 @@ internal static class MatrixProduct
                 PackedGemm.Multiply(a, opA, b, opB, c, T.Zero, panels, arguments);
             }
 
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && epilogue == ProductEpilogue.AddBias && k > 0 && m > 0 && n > 0 && NarrowGemm256.Takes(n, opB))
+        {
+            // The logits z = h W2 + b2 of a network of at most 16 classes: the bias added as each row is stored.
+            NarrowFloat(a, opA, b, c, 0f, bias);
             return;
         }
 

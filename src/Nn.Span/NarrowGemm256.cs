@@ -1,0 +1,201 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nn.Span;
+
+/// <summary>
+/// C = op(A) B + beta C (+ bias) for float C of at most 16 columns on processors with AVX2 and FMA but without AVX-512
+/// (where <see cref="DirectGemm"/> takes these products): each row of C is one or two Vector256 accumulators, B's rows
+/// are read as they are stored, and op(A) is read in place (A or A^T), so nothing is packed. The packed product would
+/// fill the same 16 columns of its tiles, and copy all of op(A) first: for the network's h W2 (256 x 512 x 10) the copy
+/// costs more than the multiply-adds.
+/// </summary>
+internal static unsafe class NarrowGemm256
+{
+    /// <summary>The most columns of C: two vectors.</summary>
+    public const int MaxColumns = 2 * Lanes;
+
+    /// <summary>Rows of C per tile with one vector per row: 12 accumulators, with B's row and a broadcast 14 of 16 registers.</summary>
+    private const int SingleTileRows = 12;
+
+    /// <summary>Rows of C per tile with two vectors per row: 12 accumulators, with B's two vectors and a broadcast 15.</summary>
+    private const int DoubleTileRows = 6;
+
+    private const int Lanes = 8;
+
+    /// <summary>
+    /// Whether a float product of M, N, K &gt;= 1 runs here: AVX2 and FMA without AVX-512, at most 16 columns, and B as
+    /// stored (a transposed B, its rows N elements apart, would be one gather per step).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Takes(int n, Operand opB) =>
+        !Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && n <= MaxColumns && opB == Operand.AsIs;
+
+    /// <summary>
+    /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1, N &lt;= 16. Element
+    /// (i, p) of op(A) is at a + i <paramref name="aRowStep"/> + p <paramref name="aDepthStep"/> (A as stored: its row
+    /// stride and 1; A^T: 1 and its row stride). beta = 0 never reads C.
+    /// </summary>
+    public static void Multiply(
+        float* a, nint aRowStep, nint aDepthStep, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
+    {
+        if (n <= Lanes)
+        {
+            Vector256<float> mask = ColumnMask(n);
+            Vector256<float> biasRow = bias == null ? Vector256<float>.Zero : Avx.MaskLoad(bias, mask);
+            for (int i = 0; i < m; i += SingleTileRows)
+            {
+                SingleVectorTile(a + (i * aRowStep), aRowStep, aDepthStep, b, bStride, c + (i * cStride), cStride, Math.Min(SingleTileRows, m - i), n, k, beta, mask, bias != null, biasRow);
+            }
+
+            return;
+        }
+
+        Vector256<float> upperMask = ColumnMask(n - Lanes);
+        Vector256<float> biasLower = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
+        Vector256<float> biasUpper = bias == null ? Vector256<float>.Zero : Avx.MaskLoad(bias + Lanes, upperMask);
+        for (int i = 0; i < m; i += DoubleTileRows)
+        {
+            DoubleVectorTile(a + (i * aRowStep), aRowStep, aDepthStep, b, bStride, c + (i * cStride), cStride, Math.Min(DoubleTileRows, m - i), n, k, beta, upperMask, bias != null, biasLower, biasUpper);
+        }
+    }
+
+    /// <summary>All-ones lanes for the first <paramref name="count"/> (1..8) lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ColumnMask(int count) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
+
+    /// <summary>
+    /// Up to 12 rows of C of at most 8 columns. Rows past <paramref name="rows"/> repeat the last row's elements of A:
+    /// computed, never stored, so that the loop has one form.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void SingleVectorTile(
+        float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, int rows, int n, int k, float beta,
+        Vector256<float> mask, bool addBias, Vector256<float> bias)
+    {
+        // Row r of the tile reads A at a + offset_r: rows past the tile's end read its last row.
+        nint last = rows - 1;
+        nint o1 = Math.Min(1, last) * rowStep, o2 = Math.Min(2, last) * rowStep, o3 = Math.Min(3, last) * rowStep;
+        nint o4 = Math.Min(4, last) * rowStep, o5 = Math.Min(5, last) * rowStep, o6 = Math.Min(6, last) * rowStep;
+        nint o7 = Math.Min(7, last) * rowStep, o8 = Math.Min(8, last) * rowStep, o9 = Math.Min(9, last) * rowStep;
+        nint o10 = Math.Min(10, last) * rowStep, o11 = Math.Min(11, last) * rowStep;
+        bool full = n == Lanes;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < k; p++)
+        {
+            // c_r += a_(r, p) b_p, for the twelve rows r of the tile
+            Vector256<float> bp = full ? Vector256.Load(b) : Avx.MaskLoad(b, mask);
+            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[0]), bp, c0);
+            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o1]), bp, c1);
+            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o2]), bp, c2);
+            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o3]), bp, c3);
+            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o4]), bp, c4);
+            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o5]), bp, c5);
+            c6 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o6]), bp, c6);
+            c7 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o7]), bp, c7);
+            c8 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o8]), bp, c8);
+            c9 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o9]), bp, c9);
+            c10 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o10]), bp, c10);
+            c11 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o11]), bp, c11);
+            a += depthStep;
+            b += bStride;
+        }
+
+        StoreRow(c, c0, beta, mask, addBias, bias, full);
+        if (rows > 1) StoreRow(c + cStride, c1, beta, mask, addBias, bias, full);
+        if (rows > 2) StoreRow(c + (2 * cStride), c2, beta, mask, addBias, bias, full);
+        if (rows > 3) StoreRow(c + (3 * cStride), c3, beta, mask, addBias, bias, full);
+        if (rows > 4) StoreRow(c + (4 * cStride), c4, beta, mask, addBias, bias, full);
+        if (rows > 5) StoreRow(c + (5 * cStride), c5, beta, mask, addBias, bias, full);
+        if (rows > 6) StoreRow(c + (6 * cStride), c6, beta, mask, addBias, bias, full);
+        if (rows > 7) StoreRow(c + (7 * cStride), c7, beta, mask, addBias, bias, full);
+        if (rows > 8) StoreRow(c + (8 * cStride), c8, beta, mask, addBias, bias, full);
+        if (rows > 9) StoreRow(c + (9 * cStride), c9, beta, mask, addBias, bias, full);
+        if (rows > 10) StoreRow(c + (10 * cStride), c10, beta, mask, addBias, bias, full);
+        if (rows > 11) StoreRow(c + (11 * cStride), c11, beta, mask, addBias, bias, full);
+    }
+
+    /// <summary>Up to 6 rows of C of 9 to 16 columns, as <see cref="SingleVectorTile"/>.</summary>
+    [SkipLocalsInit]
+    private static void DoubleVectorTile(
+        float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, int rows, int n, int k, float beta,
+        Vector256<float> upperMask, bool addBias, Vector256<float> biasLower, Vector256<float> biasUpper)
+    {
+        nint last = rows - 1;
+        nint o1 = Math.Min(1, last) * rowStep, o2 = Math.Min(2, last) * rowStep, o3 = Math.Min(3, last) * rowStep;
+        nint o4 = Math.Min(4, last) * rowStep, o5 = Math.Min(5, last) * rowStep;
+        bool full = n == 2 * Lanes;
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < k; p++)
+        {
+            // c_r += a_(r, p) b_p, for the six rows r of the tile, two vectors each
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = full ? Vector256.Load(b + Lanes) : Avx.MaskLoad(b + Lanes, upperMask);
+            Vector256<float> ar = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(ar, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(ar, b1, c01);
+            ar = Vector256.Create(a[o1]);
+            c10 = Vector256.FusedMultiplyAdd(ar, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(ar, b1, c11);
+            ar = Vector256.Create(a[o2]);
+            c20 = Vector256.FusedMultiplyAdd(ar, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(ar, b1, c21);
+            ar = Vector256.Create(a[o3]);
+            c30 = Vector256.FusedMultiplyAdd(ar, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(ar, b1, c31);
+            ar = Vector256.Create(a[o4]);
+            c40 = Vector256.FusedMultiplyAdd(ar, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(ar, b1, c41);
+            ar = Vector256.Create(a[o5]);
+            c50 = Vector256.FusedMultiplyAdd(ar, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(ar, b1, c51);
+            a += depthStep;
+            b += bStride;
+        }
+
+        StoreDoubleRow(c, c00, c01, beta, upperMask, addBias, biasLower, biasUpper, full);
+        if (rows > 1) StoreDoubleRow(c + cStride, c10, c11, beta, upperMask, addBias, biasLower, biasUpper, full);
+        if (rows > 2) StoreDoubleRow(c + (2 * cStride), c20, c21, beta, upperMask, addBias, biasLower, biasUpper, full);
+        if (rows > 3) StoreDoubleRow(c + (3 * cStride), c30, c31, beta, upperMask, addBias, biasLower, biasUpper, full);
+        if (rows > 4) StoreDoubleRow(c + (4 * cStride), c40, c41, beta, upperMask, addBias, biasLower, biasUpper, full);
+        if (rows > 5) StoreDoubleRow(c + (5 * cStride), c50, c51, beta, upperMask, addBias, biasLower, biasUpper, full);
+    }
+
+    /// <summary>A row of 9 to 16 columns: the first vector whole, the second in the lanes of <paramref name="upperMask"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreDoubleRow(
+        float* row, Vector256<float> lower, Vector256<float> upper, float beta, Vector256<float> upperMask, bool addBias, Vector256<float> biasLower, Vector256<float> biasUpper, bool full)
+    {
+        StoreRow(row, lower, beta, Vector256<float>.AllBitsSet, addBias, biasLower, full: true);
+        StoreRow(row + Lanes, upper, beta, upperMask, addBias, biasUpper, full);
+    }
+
+    /// <summary>C row = acc + beta C row + bias, in the lanes of <paramref name="mask"/> (all of them when <paramref name="full"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* row, Vector256<float> accumulator, float beta, Vector256<float> mask, bool addBias, Vector256<float> bias, bool full)
+    {
+        if (beta != 0f)
+        {
+            Vector256<float> previous = full ? Vector256.Load(row) : Avx.MaskLoad(row, mask);
+            accumulator = Vector256.FusedMultiplyAdd(previous, Vector256.Create(beta), accumulator);
+        }
+
+        if (addBias)
+        {
+            accumulator += bias;
+        }
+
+        if (full)
+        {
+            accumulator.Store(row);
+        }
+        else
+        {
+            Avx.MaskStore(row, mask, accumulator);
+        }
+    }
+}
