@@ -44,9 +44,19 @@ internal static unsafe class NarrowGemm256
         {
             Vector256<float> mask = ColumnMask(n);
             Vector256<float> biasRow = bias == null ? Vector256<float>.Zero : Avx.MaskLoad(bias, mask);
+            if (m < SingleTileRows)
+            {
+                SingleVectorTile(a, aRowStep, aDepthStep, b, bStride, c, cStride, m, n, k, beta, mask, bias != null, biasRow);
+                return;
+            }
+
+            // Whole tiles of 12 rows; the last one moved up to end at row M, storing only the rows the previous tiles
+            // did not (so that beta C is added once).
             for (int i = 0; i < m; i += SingleTileRows)
             {
-                SingleVectorTile(a + (i * aRowStep), aRowStep, aDepthStep, b, bStride, c + (i * cStride), cStride, Math.Min(SingleTileRows, m - i), n, k, beta, mask, bias != null, biasRow);
+                int start = Math.Min(i, m - SingleTileRows);
+                FullSingleVectorTile(
+                    a + (start * aRowStep), aRowStep, aDepthStep, b, bStride, c + (start * cStride), cStride, i - start, n, k, beta, mask, bias != null, biasRow);
             }
 
             return;
@@ -67,7 +77,59 @@ internal static unsafe class NarrowGemm256
         Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     /// <summary>
-    /// Up to 12 rows of C of at most 8 columns. Rows past <paramref name="rows"/> repeat the last row's elements of A:
+    /// 12 rows of C of at most 8 columns, storing rows <paramref name="firstStored"/> to 11. The rows of A are reached
+    /// from three pointers, one per four rows, and three offsets they share, so that the loop keeps every address in a
+    /// register (with one offset per row, six of them were reloaded from the stack at each step).
+    /// </summary>
+    [SkipLocalsInit]
+    private static void FullSingleVectorTile(
+        float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, int firstStored, int n, int k, float beta,
+        Vector256<float> mask, bool addBias, Vector256<float> bias)
+    {
+        nint o1 = rowStep, o2 = 2 * rowStep, o3 = 3 * rowStep;
+        float* a4 = a + (4 * rowStep);
+        float* a8 = a + (8 * rowStep);
+        bool full = n == Lanes;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int p = 0; p < k; p++)
+        {
+            // c_r += a_(r, p) b_p, for the twelve rows r of the tile
+            Vector256<float> bp = full ? Vector256.Load(b) : Avx.MaskLoad(b, mask);
+            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[0]), bp, c0);
+            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o1]), bp, c1);
+            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o2]), bp, c2);
+            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[o3]), bp, c3);
+            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[0]), bp, c4);
+            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[o1]), bp, c5);
+            c6 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[o2]), bp, c6);
+            c7 = Vector256.FusedMultiplyAdd(Vector256.Create(a4[o3]), bp, c7);
+            c8 = Vector256.FusedMultiplyAdd(Vector256.Create(a8[0]), bp, c8);
+            c9 = Vector256.FusedMultiplyAdd(Vector256.Create(a8[o1]), bp, c9);
+            c10 = Vector256.FusedMultiplyAdd(Vector256.Create(a8[o2]), bp, c10);
+            c11 = Vector256.FusedMultiplyAdd(Vector256.Create(a8[o3]), bp, c11);
+            a += depthStep;
+            a4 += depthStep;
+            a8 += depthStep;
+            b += bStride;
+        }
+
+        if (firstStored == 0) StoreRow(c, c0, beta, mask, n, addBias, bias);
+        if (firstStored <= 1) StoreRow(c + cStride, c1, beta, mask, n, addBias, bias);
+        if (firstStored <= 2) StoreRow(c + (2 * cStride), c2, beta, mask, n, addBias, bias);
+        if (firstStored <= 3) StoreRow(c + (3 * cStride), c3, beta, mask, n, addBias, bias);
+        if (firstStored <= 4) StoreRow(c + (4 * cStride), c4, beta, mask, n, addBias, bias);
+        if (firstStored <= 5) StoreRow(c + (5 * cStride), c5, beta, mask, n, addBias, bias);
+        if (firstStored <= 6) StoreRow(c + (6 * cStride), c6, beta, mask, n, addBias, bias);
+        if (firstStored <= 7) StoreRow(c + (7 * cStride), c7, beta, mask, n, addBias, bias);
+        if (firstStored <= 8) StoreRow(c + (8 * cStride), c8, beta, mask, n, addBias, bias);
+        if (firstStored <= 9) StoreRow(c + (9 * cStride), c9, beta, mask, n, addBias, bias);
+        if (firstStored <= 10) StoreRow(c + (10 * cStride), c10, beta, mask, n, addBias, bias);
+        StoreRow(c + (11 * cStride), c11, beta, mask, n, addBias, bias);
+    }
+
+    /// <summary>
+    /// Fewer than 12 rows of C (all of a product's) of at most 8 columns. Rows past <paramref name="rows"/> repeat the last row's elements of A:
     /// computed, never stored, so that the loop has one form.
     /// </summary>
     [SkipLocalsInit]
@@ -104,18 +166,18 @@ internal static unsafe class NarrowGemm256
             b += bStride;
         }
 
-        StoreRow(c, c0, beta, mask, addBias, bias, full);
-        if (rows > 1) StoreRow(c + cStride, c1, beta, mask, addBias, bias, full);
-        if (rows > 2) StoreRow(c + (2 * cStride), c2, beta, mask, addBias, bias, full);
-        if (rows > 3) StoreRow(c + (3 * cStride), c3, beta, mask, addBias, bias, full);
-        if (rows > 4) StoreRow(c + (4 * cStride), c4, beta, mask, addBias, bias, full);
-        if (rows > 5) StoreRow(c + (5 * cStride), c5, beta, mask, addBias, bias, full);
-        if (rows > 6) StoreRow(c + (6 * cStride), c6, beta, mask, addBias, bias, full);
-        if (rows > 7) StoreRow(c + (7 * cStride), c7, beta, mask, addBias, bias, full);
-        if (rows > 8) StoreRow(c + (8 * cStride), c8, beta, mask, addBias, bias, full);
-        if (rows > 9) StoreRow(c + (9 * cStride), c9, beta, mask, addBias, bias, full);
-        if (rows > 10) StoreRow(c + (10 * cStride), c10, beta, mask, addBias, bias, full);
-        if (rows > 11) StoreRow(c + (11 * cStride), c11, beta, mask, addBias, bias, full);
+        StoreRow(c, c0, beta, mask, n, addBias, bias);
+        if (rows > 1) StoreRow(c + cStride, c1, beta, mask, n, addBias, bias);
+        if (rows > 2) StoreRow(c + (2 * cStride), c2, beta, mask, n, addBias, bias);
+        if (rows > 3) StoreRow(c + (3 * cStride), c3, beta, mask, n, addBias, bias);
+        if (rows > 4) StoreRow(c + (4 * cStride), c4, beta, mask, n, addBias, bias);
+        if (rows > 5) StoreRow(c + (5 * cStride), c5, beta, mask, n, addBias, bias);
+        if (rows > 6) StoreRow(c + (6 * cStride), c6, beta, mask, n, addBias, bias);
+        if (rows > 7) StoreRow(c + (7 * cStride), c7, beta, mask, n, addBias, bias);
+        if (rows > 8) StoreRow(c + (8 * cStride), c8, beta, mask, n, addBias, bias);
+        if (rows > 9) StoreRow(c + (9 * cStride), c9, beta, mask, n, addBias, bias);
+        if (rows > 10) StoreRow(c + (10 * cStride), c10, beta, mask, n, addBias, bias);
+        if (rows > 11) StoreRow(c + (11 * cStride), c11, beta, mask, n, addBias, bias);
     }
 
     /// <summary>Up to 6 rows of C of 9 to 16 columns, as <see cref="SingleVectorTile"/>.</summary>
@@ -157,27 +219,32 @@ internal static unsafe class NarrowGemm256
             b += bStride;
         }
 
-        StoreDoubleRow(c, c00, c01, beta, upperMask, addBias, biasLower, biasUpper, full);
-        if (rows > 1) StoreDoubleRow(c + cStride, c10, c11, beta, upperMask, addBias, biasLower, biasUpper, full);
-        if (rows > 2) StoreDoubleRow(c + (2 * cStride), c20, c21, beta, upperMask, addBias, biasLower, biasUpper, full);
-        if (rows > 3) StoreDoubleRow(c + (3 * cStride), c30, c31, beta, upperMask, addBias, biasLower, biasUpper, full);
-        if (rows > 4) StoreDoubleRow(c + (4 * cStride), c40, c41, beta, upperMask, addBias, biasLower, biasUpper, full);
-        if (rows > 5) StoreDoubleRow(c + (5 * cStride), c50, c51, beta, upperMask, addBias, biasLower, biasUpper, full);
+        StoreDoubleRow(c, c00, c01, beta, upperMask, n, addBias, biasLower, biasUpper);
+        if (rows > 1) StoreDoubleRow(c + cStride, c10, c11, beta, upperMask, n, addBias, biasLower, biasUpper);
+        if (rows > 2) StoreDoubleRow(c + (2 * cStride), c20, c21, beta, upperMask, n, addBias, biasLower, biasUpper);
+        if (rows > 3) StoreDoubleRow(c + (3 * cStride), c30, c31, beta, upperMask, n, addBias, biasLower, biasUpper);
+        if (rows > 4) StoreDoubleRow(c + (4 * cStride), c40, c41, beta, upperMask, n, addBias, biasLower, biasUpper);
+        if (rows > 5) StoreDoubleRow(c + (5 * cStride), c50, c51, beta, upperMask, n, addBias, biasLower, biasUpper);
     }
 
     /// <summary>A row of 9 to 16 columns: the first vector whole, the second in the lanes of <paramref name="upperMask"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreDoubleRow(
-        float* row, Vector256<float> lower, Vector256<float> upper, float beta, Vector256<float> upperMask, bool addBias, Vector256<float> biasLower, Vector256<float> biasUpper, bool full)
+        float* row, Vector256<float> lower, Vector256<float> upper, float beta, Vector256<float> upperMask, int columns, bool addBias, Vector256<float> biasLower, Vector256<float> biasUpper)
     {
-        StoreRow(row, lower, beta, Vector256<float>.AllBitsSet, addBias, biasLower, full: true);
-        StoreRow(row + Lanes, upper, beta, upperMask, addBias, biasUpper, full);
+        StoreRow(row, lower, beta, Vector256<float>.AllBitsSet, Lanes, addBias, biasLower);
+        StoreRow(row + Lanes, upper, beta, upperMask, columns - Lanes, addBias, biasUpper);
     }
 
-    /// <summary>C row = acc + beta C row + bias, in the lanes of <paramref name="mask"/> (all of them when <paramref name="full"/>).</summary>
+    /// <summary>
+    /// C row = acc + beta C row + bias, in the first <paramref name="count"/> (1..8) lanes (those of
+    /// <paramref name="mask"/>). A partial row is stored in pieces of 4, 2 and 1 lanes: a masked store is microcoded on
+    /// AMD Zen cores, and the twenty masked stores of 20 x 10 x 5 took most of its time there.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* row, Vector256<float> accumulator, float beta, Vector256<float> mask, bool addBias, Vector256<float> bias, bool full)
+    private static void StoreRow(float* row, Vector256<float> accumulator, float beta, Vector256<float> mask, int count, bool addBias, Vector256<float> bias)
     {
+        bool full = count == Lanes;
         if (beta != 0f)
         {
             Vector256<float> previous = full ? Vector256.Load(row) : Avx.MaskLoad(row, mask);
@@ -192,10 +259,29 @@ internal static unsafe class NarrowGemm256
         if (full)
         {
             accumulator.Store(row);
+            return;
         }
-        else
+
+        Vector128<float> part = accumulator.GetLower();
+        if (count >= 4)
         {
-            Avx.MaskStore(row, mask, accumulator);
+            part.Store(row);
+            part = accumulator.GetUpper();
+            row += 4;
+            count -= 4;
+        }
+
+        if (count >= 2)
+        {
+            Sse2.StoreScalar((long*)row, part.AsInt64());
+            part = Sse.MoveHighToLow(part, part);
+            row += 2;
+            count -= 2;
+        }
+
+        if (count == 1)
+        {
+            Sse.StoreScalar(row, part);
         }
     }
 }
