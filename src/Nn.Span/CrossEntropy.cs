@@ -226,6 +226,28 @@ public static class CrossEntropy
                 }
             }
         }
+        else if (Vector256.IsHardwareAccelerated && row.Length >= Vector256<T>.Count)
+        {
+            // The same test a 256-bit vector at a time (processors without AVX-512).
+            ref T start = ref MemoryMarshal.GetReference(row);
+            uint allLanes = (1U << Vector256<T>.Count) - 1;
+            for (; i <= row.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                Vector256<T> values = Vector256.LoadUnsafe(ref start, (nuint)i);
+                uint isOne = Vector256.Equals(values, Vector256<T>.One).ExtractMostSignificantBits();
+                uint isZero = Vector256.Equals(values, Vector256<T>.Zero).ExtractMostSignificantBits();
+                if ((isOne | isZero) != allLanes)
+                {
+                    return -1;
+                }
+
+                if (isOne != 0)
+                {
+                    ones += BitOperations.PopCount(isOne);
+                    label = i + BitOperations.TrailingZeroCount(isOne);
+                }
+            }
+        }
 
         for (; i < row.Length; i++)
         {
