@@ -22,6 +22,9 @@ internal static unsafe class NarrowGemm256
     /// <summary>Rows of C per tile with two vectors per row: 12 accumulators, with B's two vectors and a broadcast 15.</summary>
     private const int DoubleTileRows = 6;
 
+    /// <summary>Rows of C per tile for ten columns: six accumulators for columns 0..7, two for columns 8 and 9 of the six rows.</summary>
+    private const int PairTileRows = 6;
+
     private const int Lanes = 8;
 
     /// <summary>
@@ -57,6 +60,19 @@ internal static unsafe class NarrowGemm256
                 int start = Math.Min(i, m - SingleTileRows);
                 FullSingleVectorTile(
                     a + (start * aRowStep), aRowStep, aDepthStep, b, bStride, c + (start * cStride), cStride, i - start, n, k, beta, mask, bias != null, biasRow);
+            }
+
+            return;
+        }
+
+        if (n == Lanes + 2)
+        {
+            // Ten columns (the network's ten classes): the last two columns of four rows share one vector.
+            Vector256<float> biasEight = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
+            Vector128<float> biasPair = bias == null ? Vector128<float>.Zero : Sse2.LoadScalarVector128((double*)(bias + Lanes)).AsSingle();
+            for (int i = 0; i < m; i += PairTileRows)
+            {
+                PairTile(a + (i * aRowStep), aRowStep, aDepthStep, b, bStride, c + (i * cStride), cStride, Math.Min(PairTileRows, m - i), k, beta, bias != null, biasEight, biasPair);
             }
 
             return;
@@ -178,6 +194,105 @@ internal static unsafe class NarrowGemm256
         if (rows > 9) StoreRow(c + (9 * cStride), c9, beta, mask, n, addBias, bias);
         if (rows > 10) StoreRow(c + (10 * cStride), c10, beta, mask, n, addBias, bias);
         if (rows > 11) StoreRow(c + (11 * cStride), c11, beta, mask, n, addBias, bias);
+    }
+
+    /// <summary>
+    /// Up to 6 rows of C of exactly 10 columns. Columns 0..7 of row r accumulate in c_r; columns 8 and 9 of rows 0..3
+    /// accumulate together in q (lanes 2r and 2r + 1), and those of rows 4 and 5 in the lower half of u, against
+    /// (b_p8, b_p9) repeated: 8 multiply-adds a step for 6 rows, where two vectors a row (as for 9 to 16 columns) take 12
+    /// and leave 6 of 16 lanes idle. A's elements are spread over q's lanes by blends of the broadcasts the other
+    /// accumulators use. Eight accumulators cover the multiply-add's latency (four rows, five accumulators, waited on it).
+    /// Rows past <paramref name="rows"/> repeat the last row's elements of A: computed, never stored.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void PairTile(
+        float* a, nint rowStep, nint depthStep, float* b, nint bStride, float* c, nint cStride, int rows, int k, float beta,
+        bool addBias, Vector256<float> biasEight, Vector128<float> biasPair)
+    {
+        nint last = rows - 1;
+        nint o1 = Math.Min(1, last) * rowStep, o2 = Math.Min(2, last) * rowStep, o3 = Math.Min(3, last) * rowStep;
+        nint o4 = Math.Min(4, last) * rowStep, o5 = Math.Min(5, last) * rowStep;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, q = default, u = default;
+        for (int p = 0; p < k; p++)
+        {
+            // c_r += a_(r, p) b_p[0..8); q[2r + t] += a_(r, p) b_p[8 + t] for r < 4; u[2(r - 4) + t] likewise for r = 4, 5
+            Vector256<float> bp = Vector256.Load(b);
+            Vector256<float> bPair = Vector256.Create(*(double*)(b + Lanes)).AsSingle();
+            Vector256<float> a0 = Vector256.Create(a[0]);
+            Vector256<float> a1 = Vector256.Create(a[o1]);
+            c0 = Vector256.FusedMultiplyAdd(a0, bp, c0);
+            c1 = Vector256.FusedMultiplyAdd(a1, bp, c1);
+            Vector256<float> spread = Avx.Blend(a0, a1, 0b0000_1100);
+            Vector256<float> a2 = Vector256.Create(a[o2]);
+            Vector256<float> a3 = Vector256.Create(a[o3]);
+            c2 = Vector256.FusedMultiplyAdd(a2, bp, c2);
+            c3 = Vector256.FusedMultiplyAdd(a3, bp, c3);
+
+            // (a0, a0, a1, a1, a2, a2, a3, a3)
+            spread = Avx.Blend(spread, Avx.Blend(a2, a3, 0b1100_0000), 0b1111_0000);
+            q = Vector256.FusedMultiplyAdd(spread, bPair, q);
+            Vector256<float> a4 = Vector256.Create(a[o4]);
+            Vector256<float> a5 = Vector256.Create(a[o5]);
+            c4 = Vector256.FusedMultiplyAdd(a4, bp, c4);
+            c5 = Vector256.FusedMultiplyAdd(a5, bp, c5);
+
+            // (a4, a4, a5, a5, ...): only the lower four lanes are stored
+            u = Vector256.FusedMultiplyAdd(Avx.Blend(a4, a5, 0b0000_1100), bPair, u);
+            a += depthStep;
+            b += bStride;
+        }
+
+        Vector256<float> all = Vector256<float>.AllBitsSet;
+        Vector128<float> pairs01 = q.GetLower(), pairs23 = q.GetUpper(), pairs45 = u.GetLower();
+        StoreRow(c, c0, beta, all, Lanes, addBias, biasEight);
+        StorePair(c + Lanes, pairs01, beta, addBias, biasPair);
+        if (rows > 1)
+        {
+            StoreRow(c + cStride, c1, beta, all, Lanes, addBias, biasEight);
+            StorePair(c + cStride + Lanes, Sse.MoveHighToLow(pairs01, pairs01), beta, addBias, biasPair);
+        }
+
+        if (rows > 2)
+        {
+            StoreRow(c + (2 * cStride), c2, beta, all, Lanes, addBias, biasEight);
+            StorePair(c + (2 * cStride) + Lanes, pairs23, beta, addBias, biasPair);
+        }
+
+        if (rows > 3)
+        {
+            StoreRow(c + (3 * cStride), c3, beta, all, Lanes, addBias, biasEight);
+            StorePair(c + (3 * cStride) + Lanes, Sse.MoveHighToLow(pairs23, pairs23), beta, addBias, biasPair);
+        }
+
+        if (rows > 4)
+        {
+            StoreRow(c + (4 * cStride), c4, beta, all, Lanes, addBias, biasEight);
+            StorePair(c + (4 * cStride) + Lanes, pairs45, beta, addBias, biasPair);
+        }
+
+        if (rows > 5)
+        {
+            StoreRow(c + (5 * cStride), c5, beta, all, Lanes, addBias, biasEight);
+            StorePair(c + (5 * cStride) + Lanes, Sse.MoveHighToLow(pairs45, pairs45), beta, addBias, biasPair);
+        }
+    }
+
+    /// <summary>C[8..10) of a row = the pair in lanes 0 and 1 + beta C + bias, as one 64-bit store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair(float* pair, Vector128<float> accumulator, float beta, bool addBias, Vector128<float> bias)
+    {
+        if (beta != 0f)
+        {
+            Vector128<float> previous = Sse2.LoadScalarVector128((double*)pair).AsSingle();
+            accumulator = Vector128.FusedMultiplyAdd(previous, Vector128.Create(beta), accumulator);
+        }
+
+        if (addBias)
+        {
+            accumulator += bias;
+        }
+
+        Sse2.StoreScalar((double*)pair, accumulator.AsDouble());
     }
 
     /// <summary>Up to 6 rows of C of 9 to 16 columns, as <see cref="SingleVectorTile"/>.</summary>

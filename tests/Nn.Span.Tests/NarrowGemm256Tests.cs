@@ -5,7 +5,8 @@ namespace Nn.Span.Tests;
 
 /// <summary>
 /// The AVX2 product for C with at most 16 columns (<see cref="NarrowGemm256"/>): every column count 1..16 (one vector
-/// per row up to 8 columns, in tiles of 12 rows; two from 9, in tiles of 6), heights around whole tiles and partial
+/// per row up to 8 columns, in tiles of 12 rows; ten columns in tiles of 4 rows sharing a vector for columns 8 and 9;
+/// the others from 9, two vectors a row in tiles of 6), heights around whole tiles and partial
 /// ones, both layouts of A, beta 0 (C starts as NaN: never read) and not, with and without the bias, against a triple
 /// loop in double. C has a gap after each row and a guard after its last one, so a store one element too far is seen.
 /// Tolerance: as in <see cref="MatrixProductTests"/>, 2 (K + 2) u (sum_p |a_ip b_pj| + |beta c_ij|), u = 2^-24, and one
@@ -19,7 +20,7 @@ public sealed unsafe class NarrowGemm256Tests
     public static TheoryData<int, int> Shapes()
     {
         var data = new TheoryData<int, int>();
-        foreach (int m in new[] { 1, 2, 5, 6, 7, 11, 12, 13, 17, 24, 25, 31 })
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 17, 24, 25, 31 })
         {
             for (int n = 1; n <= 16; n++)
             {
@@ -51,7 +52,7 @@ public sealed unsafe class NarrowGemm256Tests
     public void Nan_and_infinity_in_a_or_b_propagate_to_their_row_and_column()
     {
         Assert.SkipUnless(Avx2.IsSupported && Fma.IsSupported, "The kernel needs AVX2 and FMA.");
-        foreach ((int m, int n) in new[] { (20, 5), (20, 8), (20, 9), (20, 16), (12, 5), (13, 12), (7, 5), (8, 16) })
+        foreach ((int m, int n) in new[] { (20, 5), (20, 8), (20, 9), (20, 10), (13, 10), (7, 10), (20, 16), (12, 5), (13, 12), (7, 5), (8, 16) })
         {
             const int k = 10;
             var random = new Random(n);
