@@ -33,8 +33,9 @@ public sealed class GemmWorkspace<T>
 
 /// <summary>
 /// General matrix product C = op(A) op(B) + beta C on <see cref="ReadOnlySpan2D{T}"/>/<see cref="Span2D{T}"/> views
-/// (sub-matrices with a pitch work), allocation-free. With Vector512 hardware it runs a packed, cache-blocked,
-/// register-blocked kernel; otherwise a direct vectorised loop.
+/// (sub-matrices with a pitch work), allocation-free. With AVX-512, or AVX2 and FMA, it runs a packed, cache-blocked,
+/// register-blocked kernel (and unpacked register tiles for small and thin float products); otherwise a direct
+/// vectorised loop.
 /// </summary>
 /// <remarks>
 /// With beta = 0, C is only written, never read: NaN or garbage left in C is ignored. NaN and infinities in A or B

@@ -16,9 +16,10 @@ internal enum Operand
 
 /// <summary>
 /// The one entry point through which the library multiplies matrices: C = op(A) op(B) + beta C.
-/// Small and thin float products run the unpacked AVX-512 kernel (<see cref="DirectGemm"/>); with Vector512 hardware
-/// and a packing buffer, the others run the packed, register-blocked product (<see cref="PackedGemm"/>); otherwise
-/// the direct form (row updates and dot products on TensorPrimitives).
+/// Small and thin float products run the unpacked AVX-512 kernel (<see cref="DirectGemm"/>), or on AVX2 without
+/// AVX-512, those of at most 16 columns with B as stored run <see cref="NarrowGemm256"/>; with AVX-512 or AVX2 and FMA
+/// and a packing buffer, the others run the packed, register-blocked product (<see cref="PackedGemm"/>); otherwise the
+/// direct form (row updates and dot products on TensorPrimitives).
 /// </summary>
 internal static class MatrixProduct
 {
