@@ -85,7 +85,8 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, Li
             text.AppendLine("large products faster than its AVX-512 (Cooperlake) ones. So the products are measured once more, the same");
             text.AppendLine("way, in a second process with `OPENBLAS_CORETYPE=Haswell` (`--paired-products`, run.sh's last step); the");
             text.AppendLine("baseline column names the kernel family each table ran. A target against OpenBLAS is fully met when it is");
-            text.AppendLine("met against both.");
+            text.AppendLine("met against both. On a processor without AVX-512, OpenBLAS ignores `OPENBLAS_CORETYPE=Cooperlake` and runs");
+            text.AppendLine("its Haswell kernels, so both tables then measure that family.");
             text.AppendLine();
             text.Append(PairedTable(pairedProducts));
             text.AppendLine();
