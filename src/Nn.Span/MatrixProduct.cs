@@ -67,6 +67,24 @@ internal static class MatrixProduct
             return;
         }
 
+        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(n, Operand.AsIs) && opB == Operand.Transposed && packing.Length >= (long)k * n)
+        {
+            // A narrow C times B^T (a tiny hidden layer's dZ2 W2^T): op(B), K x N with N <= 16, copied into the packing
+            // room as stored rows first.
+            Span2D<T> copy = packing[..(k * n)].AsSpan2D(k, n);
+            for (int p = 0; p < k; p++)
+            {
+                Span<T> row = copy.GetRowSpan(p);
+                for (int j = 0; j < n; j++)
+                {
+                    row[j] = b[j, p];
+                }
+            }
+
+            NarrowFloat(a, opA, copy, c, float.CreateTruncating(beta), default);
+            return;
+        }
+
         if (GemmBlocking.HasPackedKernel && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
         {
             fixed (T* panels = packing)
@@ -178,14 +196,38 @@ internal static class MatrixProduct
             return;
         }
 
-        if (typeof(T) == typeof(float) && epilogue == ProductEpilogue.AddBias && k > 0 && m > 0 && n > 0 && NarrowGemm256.Takes(n, opB))
+        if (typeof(T) == typeof(float) && epilogue is ProductEpilogue.AddBias or ProductEpilogue.AddBiasThenSigmoid &&
+            k > 0 && m > 0 && n > 0 && NarrowGemm256.Takes(n, opB))
         {
-            // The logits z = h W2 + b2 of a network of at most 16 classes: the bias added as each row is stored.
+            // The logits z = h W2 + b2 of a network of at most 16 classes, or a hidden layer of at most 16 units: the bias
+            // added as each row is stored; then the sigmoid, in one pass when C is contiguous.
             NarrowFloat(a, opA, b, c, 0f, bias);
+            if (epilogue == ProductEpilogue.AddBiasThenSigmoid)
+            {
+                if (c.TryGetSpan(out Span<T> all))
+                {
+                    Activations.SigmoidCore<T>(all, all);
+                    return;
+                }
+
+                for (int i = 0; i < m; i++)
+                {
+                    Span<T> row = c.GetRowSpan(i);
+                    Activations.SigmoidCore<T>(row, row);
+                }
+            }
+
             return;
         }
 
         Multiply(a, opA, b, opB, c, T.Zero, packing);
+        if (epilogue == ProductEpilogue.TimesSigmoidDerivative && c.TryGetSpan(out Span<T> flat) && sigmoid.TryGetSpan(out ReadOnlySpan<T> flatSigmoid))
+        {
+            // Contiguous C and h: one pass over all their elements rather than one per row.
+            VectorLoop.Binary<T, SigmoidBackwardOperator<T>>(flat, flatSigmoid, flat);
+            return;
+        }
+
         for (int i = 0; i < m; i++)
         {
             Span<T> row = c.GetRowSpan(i);

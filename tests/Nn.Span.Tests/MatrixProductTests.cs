@@ -320,11 +320,16 @@ public sealed class MatrixProductTests
                 Epilogue<float>(m, n, k, opB, epilogue, withPacking: true);
                 Epilogue<float>(m, n, k, opB, epilogue, withPacking: false);
                 Epilogue<double>(m, n, k, opB, epilogue, withPacking: true);
+
+                // C and h contiguous (no gap after their rows), as in a workspace: the element-wise steps may then take
+                // all rows in one pass.
+                Epilogue<float>(m, n, k, opB, epilogue, withPacking: true, contiguous: true);
+                Epilogue<double>(m, n, k, opB, epilogue, withPacking: true, contiguous: true);
             }
         }
     }
 
-    private static void Epilogue<T>(int m, int n, int k, Operand opB, ProductEpilogue epilogue, bool withPacking)
+    private static void Epilogue<T>(int m, int n, int k, Operand opB, ProductEpilogue epilogue, bool withPacking, bool contiguous = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Tolerance: the product as in the other tests, 2 (K + 2) u sum |a b| = e; then
@@ -333,7 +338,7 @@ public sealed class MatrixProductTests
         // (6u |r|) in float or about 4u |r| in double: e / 4 + u |p + b| + 6u |r|;
         // p h (1 - h) with h exact: e |h (1 - h)| + 3u |r|.
         var random = new Random((m * 7919) + (n * 31) + k);
-        const int pitchC = 3, pitchH = 2;
+        int pitchC = contiguous ? 0 : 3, pitchH = contiguous ? 0 : 2;
         (int bRows, int bCols) = opB == Operand.AsIs ? (k, n) : (n, k);
         T[] a = Uniform<T>(random, m * k, -1, 1);
         T[] b = Uniform<T>(random, bRows * bCols, -1, 1);
