@@ -17,7 +17,7 @@ internal enum Operand
 /// <summary>
 /// The one entry point through which the library multiplies matrices: C = op(A) op(B) + beta C.
 /// Small and thin float products run the unpacked AVX-512 kernel (<see cref="DirectGemm"/>), or on AVX2 without
-/// AVX-512, those of at most 16 columns with B as stored run <see cref="NarrowGemm256"/>; with AVX-512 or AVX2 and FMA
+/// AVX-512, those of at most 16 columns or 6 rows with B as stored run <see cref="NarrowGemm256"/>; with AVX-512 or AVX2 and FMA
 /// and a packing buffer, the others run the packed, register-blocked product (<see cref="PackedGemm"/>); otherwise the
 /// direct form (row updates and dot products on TensorPrimitives).
 /// </summary>
@@ -61,13 +61,13 @@ internal static class MatrixProduct
             return;
         }
 
-        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(n, opB))
+        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(m, n, opB))
         {
             NarrowFloat(a, opA, b, c, float.CreateTruncating(beta), default);
             return;
         }
 
-        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(n, Operand.AsIs) && opB == Operand.Transposed && packing.Length >= (long)k * n)
+        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(m, n, Operand.AsIs) && opB == Operand.Transposed && packing.Length >= (long)k * n)
         {
             // A narrow C times B^T (a tiny hidden layer's dZ2 W2^T): op(B), K x N with N <= 16, copied into the packing
             // room as stored rows first.
@@ -197,7 +197,7 @@ internal static class MatrixProduct
         }
 
         if (typeof(T) == typeof(float) && epilogue is ProductEpilogue.AddBias or ProductEpilogue.AddBiasThenSigmoid &&
-            k > 0 && m > 0 && n > 0 && NarrowGemm256.Takes(n, opB))
+            k > 0 && m > 0 && n > 0 && NarrowGemm256.Takes(m, n, opB))
         {
             // The logits z = h W2 + b2 of a network of at most 16 classes, or a hidden layer of at most 16 units: the bias
             // added as each row is stored; then the sigmoid, in one pass when C is contiguous.

@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace Nn.Span;
 
 /// <summary>
-/// C = op(A) B + beta C (+ bias) for float C of at most 16 columns on processors with AVX2 and FMA but without AVX-512
-/// (where <see cref="DirectGemm"/> takes these products): each row of C is one or two Vector256 accumulators, B's rows
-/// are read as they are stored, and op(A) is read in place (A or A^T), so nothing is packed. The packed product would
+/// C = op(A) B + beta C (+ bias) for float C of at most 16 columns, or of at most 6 rows (in blocks of 16 columns), on
+/// processors with AVX2 and FMA but without AVX-512 (where <see cref="DirectGemm"/> takes these products): each row of
+/// C is one or two Vector256 accumulators, B's rows are read as they are stored, and op(A) is read in place (A or A^T),
+/// so nothing is packed. The packed product would
 /// fill the same 16 columns of its tiles, and copy all of op(A) first: for the network's h W2 (256 x 512 x 10) the copy
 /// costs more than the multiply-adds.
 /// </summary>
@@ -28,19 +29,33 @@ internal static unsafe class NarrowGemm256
     private const int Lanes = 8;
 
     /// <summary>
-    /// Whether a float product of M, N, K &gt;= 1 runs here: AVX2 and FMA without AVX-512, at most 16 columns, and B as
-    /// stored (a transposed B, its rows N elements apart, would be one gather per step).
+    /// Whether a float product of M, N, K &gt;= 1 runs here: AVX2 and FMA without AVX-512, B as stored (a transposed B,
+    /// its rows N elements apart, would be one gather per step), and at most 16 columns, or at most 6 rows (one tile
+    /// height) in blocks of 16 columns: with so few rows, packing B costs more than it saves (1 x 64 x 32, the online
+    /// step's X W1, ran 1.36-1.41x faster unpacked, 4 x 784 x 512 1.06x, 6 x 64 x 128 1.49x; with 8 rows, 8 x 256 x 512 ran
+    /// 0.89x, and products with K &lt;= 16 ran 0.86-0.93x; informal, interleaved in one process, AMD Zen 3).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Takes(int n, Operand opB) =>
-        !Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && n <= MaxColumns && opB == Operand.AsIs;
+    public static bool Takes(int m, int n, Operand opB) =>
+        !Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && opB == Operand.AsIs && (n <= MaxColumns || m <= DoubleTileRows);
 
     /// <summary>
-    /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1, N &lt;= 16. Element
+    /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1. Element
     /// (i, p) of op(A) is at a + i <paramref name="aRowStep"/> + p <paramref name="aDepthStep"/> (A as stored: its row
     /// stride and 1; A^T: 1 and its row stride). beta = 0 never reads C.
     /// </summary>
     public static void Multiply(
+        float* a, nint aRowStep, nint aDepthStep, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
+    {
+        // Blocks of at most 16 columns of C, each a product of its own with the same rows of A.
+        for (int j = 0; j < n; j += MaxColumns)
+        {
+            Block(a, aRowStep, aDepthStep, b + j, bStride, c + j, cStride, m, Math.Min(MaxColumns, n - j), k, beta, bias == null ? null : bias + j);
+        }
+    }
+
+    /// <summary>C = op(A) B + beta C (+ bias) for one block of at most 16 columns of C.</summary>
+    private static void Block(
         float* a, nint aRowStep, nint aDepthStep, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
     {
         if (n <= Lanes)

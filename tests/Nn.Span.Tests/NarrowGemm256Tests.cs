@@ -6,7 +6,7 @@ namespace Nn.Span.Tests;
 /// <summary>
 /// The AVX2 product for C with at most 16 columns (<see cref="NarrowGemm256"/>): every column count 1..16 (one vector
 /// per row up to 8 columns, in tiles of 12 rows; ten columns in tiles of 4 rows sharing a vector for columns 8 and 9;
-/// the others from 9, two vectors a row in tiles of 6), heights around whole tiles and partial
+/// the others from 9, two vectors a row in tiles of 6; wider C in blocks of 16 columns), heights around whole tiles and partial
 /// ones, both layouts of A, beta 0 (C starts as NaN: never read) and not, with and without the bias, against a triple
 /// loop in double. C has a gap after each row and a guard after its last one, so a store one element too far is seen.
 /// Tolerance: as in <see cref="MatrixProductTests"/>, 2 (K + 2) u (sum_p |a_ip b_pj| + |beta c_ij|), u = 2^-24, and one
@@ -23,6 +23,15 @@ public sealed unsafe class NarrowGemm256Tests
         foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 17, 24, 25, 31 })
         {
             for (int n = 1; n <= 16; n++)
+            {
+                data.Add(m, n);
+            }
+        }
+
+        // Few rows and more columns: blocks of 16 columns, the last one of each width class.
+        foreach (int m in new[] { 1, 3, 6 })
+        {
+            foreach (int n in new[] { 17, 24, 26, 32, 33, 47 })
             {
                 data.Add(m, n);
             }
@@ -76,10 +85,11 @@ public sealed unsafe class NarrowGemm256Tests
     public void The_network_products_of_at_most_16_columns_take_it_on_processors_without_avx512()
     {
         bool avx2Only = Avx2.IsSupported && Fma.IsSupported && !Avx512F.IsSupported;
-        Assert.Equal(avx2Only, NarrowGemm256.Takes(10, Operand.AsIs));
-        Assert.Equal(avx2Only, NarrowGemm256.Takes(16, Operand.AsIs));
-        Assert.False(NarrowGemm256.Takes(17, Operand.AsIs));
-        Assert.False(NarrowGemm256.Takes(10, Operand.Transposed));
+        Assert.Equal(avx2Only, NarrowGemm256.Takes(256, 10, Operand.AsIs));
+        Assert.Equal(avx2Only, NarrowGemm256.Takes(256, 16, Operand.AsIs));
+        Assert.Equal(avx2Only, NarrowGemm256.Takes(6, 512, Operand.AsIs)); // few rows: blocks of 16 columns
+        Assert.False(NarrowGemm256.Takes(7, 17, Operand.AsIs));
+        Assert.False(NarrowGemm256.Takes(256, 10, Operand.Transposed));
     }
 
     private static void Check(int m, int n, int k, Operand opA, float beta, bool withBias)
