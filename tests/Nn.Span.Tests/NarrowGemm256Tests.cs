@@ -20,7 +20,7 @@ public sealed unsafe class NarrowGemm256Tests
     public static TheoryData<int, int> Shapes()
     {
         var data = new TheoryData<int, int>();
-        foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 17, 24, 25, 31 })
+        foreach (int m in new[] { 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 17, 20, 21, 24, 25, 31 })
         {
             for (int n = 1; n <= 16; n++)
             {
