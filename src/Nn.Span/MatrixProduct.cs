@@ -466,7 +466,7 @@ internal static class MatrixProduct
         Vector256<float> zero = Vector256<float>.Zero;
         if (width <= Lanes)
         {
-            Vector256<float> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width)).AsSingle();
+            Vector256<float> mask = LaneMask.First256(width);
             Vector256<float> r0 = zero, r1 = zero, r2 = zero, r3 = zero;
             float* row = matrix;
             int i = 0;
@@ -490,10 +490,10 @@ internal static class MatrixProduct
 
         for (int j = 0; j < width; j += 4 * Lanes)
         {
-            Vector256<float> mask0 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width - j)).AsSingle();
-            Vector256<float> mask1 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width - j - Lanes)).AsSingle();
-            Vector256<float> mask2 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width - j - (2 * Lanes))).AsSingle();
-            Vector256<float> mask3 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(width - j - (3 * Lanes))).AsSingle();
+            Vector256<float> mask0 = LaneMask.First256(width - j);
+            Vector256<float> mask1 = LaneMask.First256(width - j - Lanes);
+            Vector256<float> mask2 = LaneMask.First256(width - j - (2 * Lanes));
+            Vector256<float> mask3 = LaneMask.First256(width - j - (3 * Lanes));
             Vector256<float> s0 = zero, s1 = zero, s2 = zero, s3 = zero;
             float* row = matrix + j;
             for (int i = 0; i < height; i++, row += stride)

@@ -60,7 +60,7 @@ internal static unsafe class NarrowGemm256
     {
         if (n <= Lanes)
         {
-            Vector256<float> mask = ColumnMask(n);
+            Vector256<float> mask = LaneMask.First256(n);
             Vector256<float> biasRow = bias == null ? Vector256<float>.Zero : Avx.MaskLoad(bias, mask);
             if (m < SingleTileRows)
             {
@@ -109,7 +109,7 @@ internal static unsafe class NarrowGemm256
             return;
         }
 
-        Vector256<float> upperMask = ColumnMask(n - Lanes);
+        Vector256<float> upperMask = LaneMask.First256(n - Lanes);
         Vector256<float> biasLower = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
         Vector256<float> biasUpper = bias == null ? Vector256<float>.Zero : Avx.MaskLoad(bias + Lanes, upperMask);
         for (int i = 0; i < m; i += DoubleTileRows)
@@ -117,11 +117,6 @@ internal static unsafe class NarrowGemm256
             DoubleVectorTile(a + (i * aRowStep), aRowStep, aDepthStep, b, bStride, c + (i * cStride), cStride, Math.Min(DoubleTileRows, m - i), n, k, beta, upperMask, bias != null, biasLower, biasUpper);
         }
     }
-
-    /// <summary>All-ones lanes for the first <paramref name="count"/> (1..8) lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ColumnMask(int count) =>
-        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 
     /// <summary>
     /// 12 (or 8) rows of C of at most 8 columns, storing rows <paramref name="firstStored"/> to the last. The rows of A are

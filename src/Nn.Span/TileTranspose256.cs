@@ -28,7 +28,7 @@ internal static unsafe class TileTranspose256
         for (int column = 0; column < depth; column += Size)
         {
             int blockColumns = Math.Min(Size, depth - column);
-            Vector256<float> columnLanes = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(blockColumns)).AsSingle();
+            Vector256<float> columnLanes = LaneMask.First256(blockColumns);
             float* block = source + column;
 
             // Row r of the block (zeros past the rows that exist), its first blockColumns elements.
