@@ -239,14 +239,14 @@ internal static unsafe class ExponentialSum
         int count = Vector256<float>.Count;
         int last = length - count;
         Vector256<float> s = Vector256.Create(shift);
-        Vector256<float> tail = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
+        Vector256<float> tail = FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
         Vector256<float> sum0 = Vector256<float>.Zero, sum1 = Vector256<float>.Zero;
         int i = 0;
         for (; i + count < last; i += 2 * count)
         {
             // d_i = e^(x_i - shift); sum += d_i, over two vectors
-            Vector256<float> e0 = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
-            Vector256<float> e1 = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
+            Vector256<float> e0 = FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            Vector256<float> e1 = FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
             e0.StoreUnsafe(ref dRef, (nuint)i);
             e1.StoreUnsafe(ref dRef, (nuint)(i + count));
             sum0 += e0;
@@ -255,7 +255,7 @@ internal static unsafe class ExponentialSum
 
         for (; i < last; i += count)
         {
-            Vector256<float> e = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            Vector256<float> e = FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
             e.StoreUnsafe(ref dRef, (nuint)i);
             sum0 += e;
         }
@@ -278,16 +278,16 @@ internal static unsafe class ExponentialSum
         for (; i + count < last; i += 2 * count)
         {
             // sum += e^(x_i - shift), over two vectors
-            sum0 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
-            sum1 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
+            sum0 += FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            sum1 += FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)(i + count)) - s);
         }
 
         for (; i < last; i += count)
         {
-            sum0 += FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
+            sum0 += FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)i) - s);
         }
 
-        Vector256<float> tail = FloatExponential.Exp(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
+        Vector256<float> tail = FloatExponential.ExpOfNonPositive(Vector256.LoadUnsafe(ref xRef, (nuint)last) - s);
         Vector256<float> fresh = Vector256.GreaterThanOrEqual(Vector256<int>.Indices + Vector256.Create(last), Vector256.Create(i)).AsSingle();
         return Vector256.Sum((sum0 + sum1) + (tail & fresh));
     }

@@ -124,6 +124,79 @@ public sealed class ExponentialAccuracyTests
         Assert.Equal(FloatExponential.Exp(-1f), result[0]);
     }
 
+    [Fact]
+    public void Float_exp_of_non_positive_inputs_on_vector256_is_bitwise_the_general_exp_and_keeps_nan()
+    {
+        // The Vector256 shortened exponential scales with one multiply when every lane's 2^k is normal and in two
+        // halves otherwise. Runs of eight consecutive sweep inputs mix both kinds near -87.3; the vectors built below
+        // put one lane that needs the halves among lanes that do not, at every position.
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return;
+        }
+
+        float[] inputs = [.. Sweep().Where(x => x <= 0f), -0f, -87.33f, -87.34f, -87.5f, -103.97f, -104f, -104.5f, -1e30f, float.NegativeInfinity, -float.Epsilon];
+        int count = Vector256<float>.Count;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var lanes = new float[count];
+            for (int lane = 0; lane < count; lane++)
+            {
+                lanes[lane] = inputs[(i + lane) % inputs.Length];
+            }
+
+            AssertShortenedMatchesGeneral(Vector256.Create(lanes));
+        }
+
+        foreach (float deep in (float[])[-87.5f, -100f, -104f, float.NegativeInfinity])
+        {
+            for (int position = 0; position < count; position++)
+            {
+                AssertShortenedMatchesGeneral(Vector256.Create(-0.75f).WithElement(position, deep));
+            }
+        }
+
+        Vector256<float> withNaN = Vector256.Create(-1f).WithElement(3, float.NaN).WithElement(7, -float.NaN).WithElement(5, -100f);
+        Vector256<float> result = FloatExponential.ExpOfNonPositive(withNaN);
+        Assert.True(float.IsNaN(result[3]) && float.IsNaN(result[7]), $"NaN lanes gave {result[3]} and {result[7]}");
+        Assert.Equal(FloatExponential.Exp(-1f), result[0]);
+        Assert.Equal(FloatExponential.Exp(-100f), result[5]);
+        Assert.True(float.IsNaN(FloatExponential.ExpOfNonPositive(Vector256.Create(float.NaN))[0]));
+
+        static void AssertShortenedMatchesGeneral(Vector256<float> x)
+        {
+            Vector256<float> shortened = FloatExponential.ExpOfNonPositive(x);
+            Vector256<float> general = FloatExponential.Exp(x);
+            for (int lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(general[lane]) == BitConverter.SingleToInt32Bits(shortened[lane]),
+                    $"x = {x[lane]:R}: {shortened[lane]:R}, expected {general[lane]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Float_sigmoid_vector_lanes_equal_the_scalar_result()
+    {
+        // Every width computes the same operations: a span's result does not depend on where an input sits, over the
+        // whole range (results that round to 0, subnormal and 1 included) and for special values.
+        float[] inputs =
+        [
+            .. Sweep().Where((_, i) => i % 4 == 0).SelectMany(x => (float[])[x, -x]),
+            float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, -87.4f, 87.4f, -104f, -200f, 200f,
+        ];
+        float[] outputs = new float[inputs.Length];
+        Activations.Sigmoid<float>(inputs, outputs);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            float expected = FloatExponential.SigmoidOperator.Invoke(inputs[i]);
+            Assert.True(
+                BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(outputs[i]) || (float.IsNaN(expected) && float.IsNaN(outputs[i])),
+                $"x = {inputs[i]:R}: {outputs[i]:R}, expected {expected:R}");
+        }
+    }
+
     [Theory]
     [InlineData(float.NaN, float.NaN)]
     [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
