@@ -127,6 +127,13 @@ public static class CrossEntropy
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
         }
 
+        if (typeof(T) == typeof(float) && ShortRowLoss256.Applies(logits.Width))
+        {
+            return Unsafe.BitCast<float, T>(ShortRowLoss256.LossAndGradient(
+                Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), labels, Unsafe.BitCast<T, float>(inverseBatch),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
+        }
+
         // Each row's loss is scaled before it joins the sum, so that the sum stays finite whenever the mean is.
         T sum = T.Zero;
         for (int row = 0; row < logits.Height; row++)

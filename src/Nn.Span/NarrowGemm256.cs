@@ -407,8 +407,8 @@ internal static unsafe class NarrowGemm256
 
     /// <summary>
     /// C row = acc + beta C row + bias, in the first <paramref name="count"/> (1..8) lanes (those of
-    /// <paramref name="mask"/>). A partial row is stored in pieces of 4, 2 and 1 lanes: a masked store is microcoded on
-    /// AMD Zen cores, and the twenty masked stores of 20 x 10 x 5 took most of its time there.
+    /// <paramref name="mask"/>). A partial row is stored in pieces (<see cref="VectorPieces"/>): the twenty masked stores
+    /// of 20 x 10 x 5 had taken most of its time on an AMD Zen core.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(float* row, Vector256<float> accumulator, float beta, Vector256<float> mask, int count, bool addBias, Vector256<float> bias)
@@ -425,32 +425,6 @@ internal static unsafe class NarrowGemm256
             accumulator += bias;
         }
 
-        if (full)
-        {
-            accumulator.Store(row);
-            return;
-        }
-
-        Vector128<float> part = accumulator.GetLower();
-        if (count >= 4)
-        {
-            part.Store(row);
-            part = accumulator.GetUpper();
-            row += 4;
-            count -= 4;
-        }
-
-        if (count >= 2)
-        {
-            Sse2.StoreScalar((long*)row, part.AsInt64());
-            part = Sse.MoveHighToLow(part, part);
-            row += 2;
-            count -= 2;
-        }
-
-        if (count == 1)
-        {
-            Sse.StoreScalar(row, part);
-        }
+        VectorPieces.StoreFirst(row, accumulator, count);
     }
 }

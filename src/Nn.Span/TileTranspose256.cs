@@ -7,7 +7,8 @@ namespace Nn.Span;
 
 /// <summary>
 /// 8 x 8 float transposes in Vector256 registers (AVX), for packing the operands of the AVX2 kernel
-/// (<see cref="GemmMicroKernel256"/>): rows of A into the columns of its panels, and rows of B^T into rows of B's.
+/// (<see cref="GemmMicroKernel256"/>): rows of A into the columns of its panels, and rows of B^T into rows of B's; and
+/// in registers alone (<see cref="Transpose"/>), for the tiles of short rows (<see cref="ShortRowLoss256"/>).
 /// </summary>
 internal static unsafe class TileTranspose256
 {
@@ -42,29 +43,50 @@ internal static unsafe class TileTranspose256
             Vector256<float> r6 = rows > 6 ? Avx.MaskLoad(block + (6 * sourceStride), columnLanes) : zero;
             Vector256<float> r7 = rows > 7 ? Avx.MaskLoad(block + (7 * sourceStride), columnLanes) : zero;
 
-            // Pairs of rows interleaved: t0 = (a0 b0 a1 b1 | a4 b4 a5 b5), t1 = (a2 b2 a3 b3 | a6 b6 a7 b7), ...
-            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-
-            // Quads: u0 = (a0 b0 c0 d0 | a4 b4 c4 d4), u1 = (a1 b1 c1 d1 | a5 ..), u2 = (a2 ..| a6 ..), u3 = (a3 .. | a7 ..).
-            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-
-            // Column q of the block = lower (q < 4) or upper (q >= 4) halves of the rows' quads.
+            // Column q of the block into r_q.
+            Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
             float* step = destination + (column * destinationStride);
-            StoreStep(Avx.Permute2x128(u0, u4, 0x20), step, height);
-            if (blockColumns > 1) StoreStep(Avx.Permute2x128(u1, u5, 0x20), step + destinationStride, height);
-            if (blockColumns > 2) StoreStep(Avx.Permute2x128(u2, u6, 0x20), step + (2 * destinationStride), height);
-            if (blockColumns > 3) StoreStep(Avx.Permute2x128(u3, u7, 0x20), step + (3 * destinationStride), height);
-            if (blockColumns > 4) StoreStep(Avx.Permute2x128(u0, u4, 0x31), step + (4 * destinationStride), height);
-            if (blockColumns > 5) StoreStep(Avx.Permute2x128(u1, u5, 0x31), step + (5 * destinationStride), height);
-            if (blockColumns > 6) StoreStep(Avx.Permute2x128(u2, u6, 0x31), step + (6 * destinationStride), height);
-            if (blockColumns > 7) StoreStep(Avx.Permute2x128(u3, u7, 0x31), step + (7 * destinationStride), height);
+            StoreStep(r0, step, height);
+            if (blockColumns > 1) StoreStep(r1, step + destinationStride, height);
+            if (blockColumns > 2) StoreStep(r2, step + (2 * destinationStride), height);
+            if (blockColumns > 3) StoreStep(r3, step + (3 * destinationStride), height);
+            if (blockColumns > 4) StoreStep(r4, step + (4 * destinationStride), height);
+            if (blockColumns > 5) StoreStep(r5, step + (5 * destinationStride), height);
+            if (blockColumns > 6) StoreStep(r6, step + (6 * destinationStride), height);
+            if (blockColumns > 7) StoreStep(r7, step + (7 * destinationStride), height);
         }
+    }
+
+    /// <summary>
+    /// Transposes eight rows of eight floats in registers: on return, r_q holds column q of the rows given (lane r is
+    /// element q of row r). 24 shuffles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose(
+        ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+        ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
+    {
+        // Pairs of rows interleaved: t0 = (a0 b0 a1 b1 | a4 b4 a5 b5), t1 = (a2 b2 a3 b3 | a6 b6 a7 b7), ...
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+
+        // Quads: u0 = (a0 b0 c0 d0 | a4 b4 c4 d4), u1 = (a1 b1 c1 d1 | a5 ..), u2 = (a2 ..| a6 ..), u3 = (a3 .. | a7 ..).
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        // Column q = lower (q < 4) or upper (q >= 4) halves of the rows' quads.
+        r0 = Avx.Permute2x128(u0, u4, 0x20);
+        r1 = Avx.Permute2x128(u1, u5, 0x20);
+        r2 = Avx.Permute2x128(u2, u6, 0x20);
+        r3 = Avx.Permute2x128(u3, u7, 0x20);
+        r4 = Avx.Permute2x128(u0, u4, 0x31);
+        r5 = Avx.Permute2x128(u1, u5, 0x31);
+        r6 = Avx.Permute2x128(u2, u6, 0x31);
+        r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
     /// <summary>The first <paramref name="height"/> (4, 6 or 8) lanes of <paramref name="column"/> at <paramref name="target"/>.</summary>

@@ -213,6 +213,72 @@ public sealed class CrossEntropyTests
         ActivationsTests.AssertSameValues<T>(gradient, logits);
     }
 
+    public static TheoryData<int> ShortRowWidths() => [.. Enumerable.Range(1, 16)];
+
+    [Theory]
+    [MemberData(nameof(ShortRowWidths))]
+    public void FromLogits_float_short_rows_match_reference_for_every_tile_remainder_and_label_position(int classes)
+    {
+        // Float rows of at most 16 logits go in tiles (16 rows with AVX-512, 8 rows with AVX2, transposed on the way in
+        // and out): every remainder of a last tile of either size, labels cycling over every position, a gap after each
+        // row and guards around both matrices (a tile reads and writes nothing past a row's width or past the last row).
+        foreach (int batch in new[] { 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 33 })
+        {
+            var random = new Random((batch * 100) + classes);
+            const int pitch = 3;
+            float[] source = GuardedMatrix<float>(batch, classes, pitch, Guard);
+            var logits = new Span2D<float>(source, Guard, batch, classes, pitch);
+            ActivationsTests.FillView(random, logits, -30, 30);
+            int[] labels = [.. Enumerable.Range(0, batch).Select(row => (row + batch) % classes)];
+            float[] sourceBefore = (float[])source.Clone();
+            float[] target = GuardedMatrix<float>(batch, classes, pitch, Guard);
+            var gradient = new Span2D<float>(target, Guard, batch, classes, pitch);
+
+            float loss = CrossEntropy.FromLogits<float>(logits, labels, gradient);
+
+            AssertUnchanged(sourceBefore, source);
+            AssertOutsideViewUntouched(target, batch, classes, pitch, Guard);
+            AssertLossAndGradient<float>(logits, labels, loss, gradient, "cycling labels");
+
+            float inPlaceLoss = CrossEntropy.FromLogits<float>(logits, labels, logits);
+            AssertOutsideViewUntouched(source, batch, classes, pitch, Guard);
+            Assert.Equal(loss, inPlaceLoss);
+            ActivationsTests.AssertSameValues<float>(gradient, logits);
+        }
+    }
+
+    [Fact]
+    public void FromLogits_float_short_row_with_nan_at_any_tile_lane_leaves_the_other_rows_bitwise_the_same()
+    {
+        // A row that gets a NaN sum is not stored from its tile but goes through the general path; every other row of the
+        // tile keeps the gradient it gets in a clean batch, wherever the NaN row sits in the tile (lane 0 to 7 of an
+        // 8-row tile, and of the first 16-row tile with AVX-512).
+        var random = new Random(1717);
+        foreach (int classes in new[] { 1, 3, 8, 10, 16 })
+        {
+            const int batch = 16;
+            float[] clean = Uniform<float>(random, batch * classes, -6, 6);
+            int[] labels = Labels(random, batch, classes);
+            float[] cleanGradient = new float[clean.Length];
+            CrossEntropy.FromLogits(new ReadOnlySpan2D<float>(clean, batch, classes), labels, new Span2D<float>(cleanGradient, batch, classes));
+            for (int nanRow = 0; nanRow < batch; nanRow++)
+            {
+                float[] dirty = (float[])clean.Clone();
+                dirty[(nanRow * classes) + ((nanRow + 1) % classes)] = float.NaN;
+                CrossEntropy.FromLogits(new ReadOnlySpan2D<float>(dirty, batch, classes), labels, new Span2D<float>(dirty, batch, classes));
+                for (int row = 0; row < batch; row++)
+                {
+                    for (int i = 0; i < classes; i++)
+                    {
+                        float value = dirty[(row * classes) + i];
+                        string context = $"{classes} classes, NaN in row {nanRow}: gradient[{row}, {i}] = {value}";
+                        Assert.True(row == nanRow ? float.IsNaN(value) : value.Equals(cleanGradient[(row * classes) + i]), context);
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public void FromLogits_float_gradient_rows_do_not_depend_on_their_neighbours()
     {

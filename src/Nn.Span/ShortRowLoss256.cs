@@ -1,0 +1,246 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using CommunityToolkit.HighPerformance;
+
+namespace Nn.Span;
+
+/// <summary>
+/// The fused softmax, cross-entropy and gradient for float rows of at most 16 logits (e.g. Dy = 10 classes) on
+/// processors with AVX2 and FMA but without AVX-512 (where <see cref="ShortRowTiles"/> takes them), eight rows at a
+/// time. The rows of a tile are transposed as they are loaded (<see cref="TileTranspose256.Transpose"/>), so that
+/// column j of the eight rows is one vector (lane r is row r); the maximum, e^(z - max), the sum, the gradient and the
+/// loss then run lane-wise down the columns, eight rows' dependency chains side by side, and the gradient is transposed
+/// back as it is stored.
+/// </summary>
+/// <remarks>
+/// On an AMD Zen 3 core, row by row with each row in two vectors, the fused loss of 64 x 10 ran no faster than the
+/// general path's calls (about 40 ns a row): a row's work is one chain of about a hundred cycles (maximum, exponential,
+/// sum, division) that the core did not overlap with the next row's. In tiles, interleaved with the general path in one
+/// process: 2.6x as fast for 64 x 10, 2.5x for 256 x 10, 4.7x for 64 x 5, 2.1x for 64 x 16.
+/// Every lane computes the same operations whatever the other lanes hold, so a row's gradient does not depend on its
+/// neighbours. A row holding NaN or +Inf, or a row of -Inf, gets a NaN sum; it is not stored from the tile but goes,
+/// its logits still unwritten, through the general path, which gives it its limits. The columns past the row's width
+/// are never read and never written; a last tile of fewer than eight rows reads and writes only its rows.
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class ShortRowLoss256
+{
+    private const int Lanes = 8;
+
+    /// <summary>Whether rows of <paramref name="width"/> logits run here (and not in the AVX-512 tiles).</summary>
+    public static bool Applies(int width) =>
+        Avx2.IsSupported && Fma.IsSupported && !ShortRowSoftmax.Applies(width) && width > 0 && width <= 2 * Lanes;
+
+    /// <summary>
+    /// gradient = (softmax(z) - onehot(label)) * scale for every row; returns sum_n (logsumexp(z_n) - z[n, y_n]) * scale.
+    /// gradient may be the logits. Shapes and labels are valid.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float LossAndGradient(ReadOnlySpan2D<float> logits, ReadOnlySpan<int> labels, float scale, Span2D<float> gradient)
+    {
+        int height = logits.Height;
+        int width = logits.Width;
+        nint logitsStride = MatrixMemory.RowStride(logits);
+        nint gradientStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)gradient);
+
+        // The tile, column by column: columns[j] holds column j of the tile's rows.
+        // Aligned to a cache line, so that no vector of it straddles two lines: a load of a vector just stored is then
+        // forwarded from the store.
+        Vector256<float>* memory = stackalloc Vector256<float>[(2 * Lanes) + 2];
+        Vector256<float>* columns = CacheLine.Align(memory);
+        Vector256<float> scaled = Vector256.Create(scale);
+
+        // loss_n = log(s_n) - t_n. Each term is scaled before it joins the total, so that the total stays finite whenever
+        // the mean is; the logarithms are taken of products of the sums of up to 8 tiles (each sum lies in [1, 16], so a
+        // product stays below 2^32), lane by lane.
+        Vector256<float> total = Vector256<float>.Zero;
+        Vector256<float> product = Vector256<float>.One;
+        int tilesInProduct = 0;
+        float generalPathLoss = 0;
+        fixed (float* first = &logits.DangerousGetReference())
+        fixed (float* firstGradient = &gradient.DangerousGetReference())
+        fixed (int* firstLabel = labels)
+        {
+            for (int row = 0; row < height; row += Lanes)
+            {
+                int rows = Math.Min(Lanes, height - row);
+                Vector256<float> sum = Tile(
+                    first + (row * logitsStride), logitsStride, firstGradient + (row * gradientStride), gradientStride, firstLabel + row, rows, width, scaled, columns,
+                    ref total);
+
+                // The tile's rows whose sum is a number join the product; the others go through the general path.
+                Vector256<float> kept = LaneMask.First256(rows) & Vector256.Equals(sum, sum);
+                product *= Vector256.ConditionalSelect(kept, sum, Vector256<float>.One);
+                uint leftOver = ~kept.ExtractMostSignificantBits() & ((1u << rows) - 1);
+                for (; leftOver != 0; leftOver &= leftOver - 1)
+                {
+                    int r = row + BitOperations.TrailingZeroCount(leftOver);
+                    generalPathLoss += CrossEntropy.RowLossAndGradient(logits.GetRowSpan(r), labels[r], scale, gradient.GetRowSpan(r)) * scale;
+                }
+
+                if (++tilesInProduct == 8)
+                {
+                    total += LogOfLanes(product) * scaled;
+                    product = Vector256<float>.One;
+                    tilesInProduct = 0;
+                }
+            }
+        }
+
+        if (tilesInProduct > 0)
+        {
+            total += LogOfLanes(product) * scaled;
+        }
+
+        return Vector256.Sum(total) + generalPathLoss;
+    }
+
+    /// <summary>
+    /// One tile of <paramref name="rows"/> (1..8) rows: writes the gradient of every row whose sum is a number, subtracts
+    /// their t_n = z[n, y_n] - m_n, scaled, from <paramref name="total"/> lane by lane, and returns the rows' sums (NaN for
+    /// the rows left to the general path; the lanes past the rows hold no row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Tile(
+        float* source, nint sourceStride, float* gradient, nint gradientStride, int* labels, int rows, int width, Vector256<float> scaled, Vector256<float>* columns,
+        ref Vector256<float> total)
+    {
+        Vector256<int> rowLanes = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows));
+        Vector256<int> label = Avx2.MaskLoad(labels, rowLanes);
+        LoadTile(source, sourceStride, rows, width, columns);
+
+        // m = max_j z[., j]
+        Vector256<float> max = columns[0];
+        for (int j = 1; j < width; j++)
+        {
+            max = Avx.Max(max, columns[j]);
+        }
+
+        // e_j = e^(z_j - m), s = sum_j e_j, and t = z[., y] - m picked out of the column equal to the label
+        Vector256<float> sum = Vector256<float>.Zero;
+        Vector256<float> shiftedLabel = Vector256<float>.Zero;
+        for (int j = 0; j < width; j++)
+        {
+            Vector256<float> shifted = columns[j] - max;
+            shiftedLabel = Vector256.ConditionalSelect(Vector256.Equals(label, Vector256.Create(j)).AsSingle(), shifted, shiftedLabel);
+            Vector256<float> e = FloatExponential.ExpOfNonPositive(shifted);
+            columns[j] = e;
+            sum += e;
+        }
+
+        // g_j = e_j * (scale / s) - scale [j == y]
+        Vector256<float> factor = scaled / sum;
+        for (int j = 0; j < width; j++)
+        {
+            columns[j] = (columns[j] * factor) - (scaled & Vector256.Equals(label, Vector256.Create(j)).AsSingle());
+        }
+
+        StoreTile(gradient, gradientStride, rows, width, sum, columns);
+        Vector256<float> kept = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows)).AsSingle() & Vector256.Equals(sum, sum);
+        total -= (shiftedLabel * scaled) & kept;
+        return sum;
+    }
+
+    /// <summary>
+    /// columns[j] = column j of the tile (lane r: element j of row r; lanes past <paramref name="rows"/> 0), for
+    /// j &lt; <paramref name="width"/>. Reads only the rows' first <paramref name="width"/> elements.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadTile(float* source, nint sourceStride, int rows, int width, Vector256<float>* columns)
+    {
+        Vector256<float> lowerMask = LaneMask.First256(width);
+        Vector256<float> r0 = LoadPart(source, rows > 0, width, lowerMask);
+        Vector256<float> r1 = LoadPart(source + sourceStride, rows > 1, width, lowerMask);
+        Vector256<float> r2 = LoadPart(source + (2 * sourceStride), rows > 2, width, lowerMask);
+        Vector256<float> r3 = LoadPart(source + (3 * sourceStride), rows > 3, width, lowerMask);
+        Vector256<float> r4 = LoadPart(source + (4 * sourceStride), rows > 4, width, lowerMask);
+        Vector256<float> r5 = LoadPart(source + (5 * sourceStride), rows > 5, width, lowerMask);
+        Vector256<float> r6 = LoadPart(source + (6 * sourceStride), rows > 6, width, lowerMask);
+        Vector256<float> r7 = LoadPart(source + (7 * sourceStride), rows > 7, width, lowerMask);
+        TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        columns[0] = r0; columns[1] = r1; columns[2] = r2; columns[3] = r3;
+        columns[4] = r4; columns[5] = r5; columns[6] = r6; columns[7] = r7;
+        if (width <= Lanes)
+        {
+            return;
+        }
+
+        int upper = width - Lanes;
+        Vector256<float> upperMask = LaneMask.First256(upper);
+        r0 = LoadPart(source + Lanes, rows > 0, upper, upperMask);
+        r1 = LoadPart(source + sourceStride + Lanes, rows > 1, upper, upperMask);
+        r2 = LoadPart(source + (2 * sourceStride) + Lanes, rows > 2, upper, upperMask);
+        r3 = LoadPart(source + (3 * sourceStride) + Lanes, rows > 3, upper, upperMask);
+        r4 = LoadPart(source + (4 * sourceStride) + Lanes, rows > 4, upper, upperMask);
+        r5 = LoadPart(source + (5 * sourceStride) + Lanes, rows > 5, upper, upperMask);
+        r6 = LoadPart(source + (6 * sourceStride) + Lanes, rows > 6, upper, upperMask);
+        r7 = LoadPart(source + (7 * sourceStride) + Lanes, rows > 7, upper, upperMask);
+        TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        columns[8] = r0; columns[9] = r1; columns[10] = r2; columns[11] = r3;
+        columns[12] = r4; columns[13] = r5; columns[14] = r6; columns[15] = r7;
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> elements at <paramref name="source"/> (lanes past them 0), or zeros for a row
+    /// that does not exist. A masked load reads nothing past them and never faults on the lanes it leaves out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LoadPart(float* source, bool exists, int count, Vector256<float> mask)
+    {
+        if (!exists)
+        {
+            return Vector256<float>.Zero;
+        }
+
+        return count >= Lanes ? Vector256.Load(source) : Avx.MaskLoad(source, mask);
+    }
+
+    /// <summary>
+    /// Transposes the tile back and writes the first <paramref name="width"/> elements of each of its rows whose sum is
+    /// a number; the others are left as they were.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(float* gradient, nint gradientStride, int rows, int width, Vector256<float> sum, Vector256<float>* columns)
+    {
+        // Bit r set: row r is stored from the tile.
+        int stored = (int)Vector256.Equals(sum, sum).ExtractMostSignificantBits() & ((1 << rows) - 1);
+        StoreHalf(gradient, gradientStride, stored, Math.Min(width, Lanes), columns);
+        if (width > Lanes)
+        {
+            StoreHalf(gradient + Lanes, gradientStride, stored, width - Lanes, columns + Lanes);
+        }
+    }
+
+    /// <summary>Eight columns transposed back into rows; row r's first <paramref name="count"/> elements written when bit r of <paramref name="stored"/> is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHalf(float* gradient, nint gradientStride, int stored, int count, Vector256<float>* columns)
+    {
+        Vector256<float> r0 = columns[0], r1 = columns[1], r2 = columns[2], r3 = columns[3];
+        Vector256<float> r4 = columns[4], r5 = columns[5], r6 = columns[6], r7 = columns[7];
+        TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        if ((stored & 0x01) != 0) VectorPieces.StoreFirst(gradient, r0, count);
+        if ((stored & 0x02) != 0) VectorPieces.StoreFirst(gradient + gradientStride, r1, count);
+        if ((stored & 0x04) != 0) VectorPieces.StoreFirst(gradient + (2 * gradientStride), r2, count);
+        if ((stored & 0x08) != 0) VectorPieces.StoreFirst(gradient + (3 * gradientStride), r3, count);
+        if ((stored & 0x10) != 0) VectorPieces.StoreFirst(gradient + (4 * gradientStride), r4, count);
+        if ((stored & 0x20) != 0) VectorPieces.StoreFirst(gradient + (5 * gradientStride), r5, count);
+        if ((stored & 0x40) != 0) VectorPieces.StoreFirst(gradient + (6 * gradientStride), r6, count);
+        if ((stored & 0x80) != 0) VectorPieces.StoreFirst(gradient + (7 * gradientStride), r7, count);
+    }
+
+    /// <summary>ln of every lane, one MathF.Log each (eight per eight tiles).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> LogOfLanes(Vector256<float> x)
+    {
+        float* lanes = stackalloc float[Lanes];
+        x.Store(lanes);
+        for (int lane = 0; lane < Lanes; lane++)
+        {
+            lanes[lane] = MathF.Log(lanes[lane]);
+        }
+
+        return Vector256.Load(lanes);
+    }
+}
