@@ -127,9 +127,10 @@ public sealed class ExponentialAccuracyTests
     [Fact]
     public void Float_exp_of_non_positive_inputs_on_vector256_is_bitwise_the_general_exp_and_keeps_nan()
     {
-        // The Vector256 shortened exponential scales with one multiply when every lane's 2^k is normal and in two
-        // halves otherwise. Runs of eight consecutive sweep inputs mix both kinds near -87.3; the vectors built below
-        // put one lane that needs the halves among lanes that do not, at every position.
+        // The Vector256 shortened exponential scales by 2^max(k, -125) and then by the rest of 2^k: results near and
+        // below the smallest normal (inputs below about -86.6) must round once, as the general one's. Runs of eight
+        // consecutive sweep inputs cover the whole range; the vectors built below put one deep lane among shallow ones,
+        // at every position.
         if (!Vector256.IsHardwareAccelerated)
         {
             return;
