@@ -127,9 +127,9 @@ public static class CrossEntropy
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
         }
 
-        if (typeof(T) == typeof(float) && ShortRowLoss256.Applies(logits.Width))
+        if (typeof(T) == typeof(float) && ShortRowTiles256.Applies(logits.Width))
         {
-            return Unsafe.BitCast<float, T>(ShortRowLoss256.LossAndGradient(
+            return Unsafe.BitCast<float, T>(ShortRowTiles256.LossAndGradient(
                 Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), labels, Unsafe.BitCast<T, float>(inverseBatch),
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(logitsGradient)));
         }

@@ -58,6 +58,13 @@ public static class Softmax
             return;
         }
 
+        if (typeof(T) == typeof(float) && ShortRowTiles256.Applies(logits.Width))
+        {
+            ShortRowTiles256.Softmax(
+                Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(logits), Unsafe.BitCast<Span2D<T>, Span2D<float>>(destination));
+            return;
+        }
+
         for (int row = 0; row < logits.Height; row++)
         {
             RowCore(logits.GetRowSpan(row), destination.GetRowSpan(row));
@@ -138,6 +145,12 @@ public static class Softmax
 
         if (typeof(T) == typeof(float) && ShortRowSoftmax.Applies(logits.Length) &&
             ShortRowSoftmax.TrySoftmax(MemoryMarshal.Cast<T, float>(logits), MemoryMarshal.Cast<T, float>(destination)))
+        {
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && ShortRowTiles256.Applies(logits.Length) &&
+            ShortRowTiles256.TrySoftmax(MemoryMarshal.Cast<T, float>(logits), MemoryMarshal.Cast<T, float>(destination)))
         {
             return;
         }

@@ -8,7 +8,7 @@ namespace Nn.Span;
 /// <summary>
 /// 8 x 8 float transposes in Vector256 registers (AVX), for packing the operands of the AVX2 kernel
 /// (<see cref="GemmMicroKernel256"/>): rows of A into the columns of its panels, and rows of B^T into rows of B's; and
-/// in registers alone (<see cref="Transpose"/>), for the tiles of short rows (<see cref="ShortRowLoss256"/>).
+/// in registers alone (<see cref="Transpose"/>), for the tiles of short rows (<see cref="ShortRowTiles256"/>).
 /// </summary>
 internal static unsafe class TileTranspose256
 {

@@ -7,31 +7,97 @@ using CommunityToolkit.HighPerformance;
 namespace Nn.Span;
 
 /// <summary>
-/// The fused softmax, cross-entropy and gradient for float rows of at most 16 logits (e.g. Dy = 10 classes) on
-/// processors with AVX2 and FMA but without AVX-512 (where <see cref="ShortRowTiles"/> takes them), eight rows at a
+/// Softmax and the fused softmax, cross-entropy and gradient for float rows of at most 16 logits (e.g. Dy = 10 classes)
+/// on processors with AVX2 and FMA but without AVX-512 (where <see cref="ShortRowTiles"/> takes them), eight rows at a
 /// time. The rows of a tile are transposed as they are loaded (<see cref="TileTranspose256.Transpose"/>), so that
-/// column j of the eight rows is one vector (lane r is row r); the maximum, e^(z - max), the sum, the gradient and the
-/// loss then run lane-wise down the columns, eight rows' dependency chains side by side, and the gradient is transposed
-/// back as it is stored.
+/// column j of the eight rows is one vector (lane r is row r); the maximum, e^(z - max), the sum and the scaling then
+/// run lane-wise down the columns, eight rows' dependency chains side by side, and the result is transposed back as it
+/// is stored.
 /// </summary>
 /// <remarks>
 /// On an AMD Zen 3 core, row by row with each row in two vectors, the fused loss of 64 x 10 ran no faster than the
 /// general path's calls (about 40 ns a row): a row's work is one chain of about a hundred cycles (maximum, exponential,
 /// sum, division) that the core did not overlap with the next row's. In tiles, interleaved with the general path in one
 /// process: 2.6x as fast for 64 x 10, 2.5x for 256 x 10, 4.7x for 64 x 5, 2.1x for 64 x 16.
-/// Every lane computes the same operations whatever the other lanes hold, so a row's gradient does not depend on its
+/// Every lane computes the same operations whatever the other lanes hold, so a row's result does not depend on its
 /// neighbours. A row holding NaN or +Inf, or a row of -Inf, gets a NaN sum; it is not stored from the tile but goes,
 /// its logits still unwritten, through the general path, which gives it its limits. The columns past the row's width
-/// are never read and never written; a last tile of fewer than eight rows reads and writes only its rows.
+/// are never read and never written; a last tile of fewer than eight rows reads and writes only its rows. The
+/// destination may be the logits: a tile is read whole before any of it is written.
 /// </remarks>
 [SkipLocalsInit]
-internal static unsafe class ShortRowLoss256
+internal static unsafe class ShortRowTiles256
 {
     private const int Lanes = 8;
 
     /// <summary>Whether rows of <paramref name="width"/> logits run here (and not in the AVX-512 tiles).</summary>
     public static bool Applies(int width) =>
         Avx2.IsSupported && Fma.IsSupported && !ShortRowSoftmax.Applies(width) && width > 0 && width <= 2 * Lanes;
+
+    /// <summary>destination = softmax of every row; destination may be the logits. Shapes are valid.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Softmax(ReadOnlySpan2D<float> logits, Span2D<float> destination)
+    {
+        int height = logits.Height;
+        int width = logits.Width;
+        nint logitsStride = MatrixMemory.RowStride(logits);
+        nint destinationStride = MatrixMemory.RowStride((ReadOnlySpan2D<float>)destination);
+        Vector256<float>* memory = stackalloc Vector256<float>[(2 * Lanes) + 2];
+        Vector256<float>* columns = CacheLine.Align(memory);
+        fixed (float* first = &logits.DangerousGetReference())
+        fixed (float* firstDestination = &destination.DangerousGetReference())
+        {
+            for (int row = 0; row < height; row += Lanes)
+            {
+                int rows = Math.Min(Lanes, height - row);
+                Vector256<float> sum = SoftmaxTile(
+                    first + (row * logitsStride), logitsStride, firstDestination + (row * destinationStride), destinationStride, rows, width, columns);
+                for (uint leftOver = LeftOver(sum, rows); leftOver != 0; leftOver &= leftOver - 1)
+                {
+                    int r = row + BitOperations.TrailingZeroCount(leftOver);
+                    Nn.Span.Softmax.RowCore<float>(logits.GetRowSpan(r), destination.GetRowSpan(r));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination = softmax(z) for one row, as a tile of one row (bitwise what <see cref="Softmax"/> gives the row);
+    /// false, with nothing written, when the row holds NaN or +Inf or only -Inf. destination may be z.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TrySoftmax(ReadOnlySpan<float> z, Span<float> destination)
+    {
+        Vector256<float>* memory = stackalloc Vector256<float>[(2 * Lanes) + 2];
+        Vector256<float>* columns = CacheLine.Align(memory);
+        fixed (float* source = z)
+        fixed (float* target = destination)
+        {
+            return LeftOver(SoftmaxTile(source, 0, target, 0, 1, z.Length, columns), 1) == 0;
+        }
+    }
+
+    /// <summary>
+    /// The softmax of one tile of <paramref name="rows"/> (1..8) rows: writes every row whose sum is a number and returns
+    /// the rows' sums (NaN for the rows left to the general path).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> SoftmaxTile(
+        float* source, nint sourceStride, float* destination, nint destinationStride, int rows, int width, Vector256<float>* columns)
+    {
+        LoadTile(source, sourceStride, rows, width, columns);
+
+        // y_j = e_j * (1 / s)
+        Vector256<float> sum = Exponentials(width, columns, out _);
+        Vector256<float> inverse = Vector256<float>.One / sum;
+        for (int j = 0; j < width; j++)
+        {
+            columns[j] *= inverse;
+        }
+
+        StoreTile(destination, destinationStride, rows, width, sum, columns);
+        return sum;
+    }
 
     /// <summary>
     /// gradient = (softmax(z) - onehot(label)) * scale for every row; returns sum_n (logsumexp(z_n) - z[n, y_n]) * scale.
@@ -73,8 +139,7 @@ internal static unsafe class ShortRowLoss256
                 // The tile's rows whose sum is a number join the product; the others go through the general path.
                 Vector256<float> kept = LaneMask.First256(rows) & Vector256.Equals(sum, sum);
                 product *= Vector256.ConditionalSelect(kept, sum, Vector256<float>.One);
-                uint leftOver = ~kept.ExtractMostSignificantBits() & ((1u << rows) - 1);
-                for (; leftOver != 0; leftOver &= leftOver - 1)
+                for (uint leftOver = LeftOver(sum, rows); leftOver != 0; leftOver &= leftOver - 1)
                 {
                     int r = row + BitOperations.TrailingZeroCount(leftOver);
                     generalPathLoss += CrossEntropy.RowLossAndGradient(logits.GetRowSpan(r), labels[r], scale, gradient.GetRowSpan(r)) * scale;
@@ -111,24 +176,15 @@ internal static unsafe class ShortRowLoss256
         Vector256<int> label = Avx2.MaskLoad(labels, rowLanes);
         LoadTile(source, sourceStride, rows, width, columns);
 
-        // m = max_j z[., j]
-        Vector256<float> max = columns[0];
-        for (int j = 1; j < width; j++)
-        {
-            max = Avx.Max(max, columns[j]);
-        }
-
-        // e_j = e^(z_j - m), s = sum_j e_j, and t = z[., y] - m picked out of the column equal to the label
-        Vector256<float> sum = Vector256<float>.Zero;
-        Vector256<float> shiftedLabel = Vector256<float>.Zero;
+        // t = z[., y] - m, picked out of the column equal to the label; e_j = e^(z_j - m), s = sum_j e_j
+        Vector256<float> labelled = Vector256<float>.Zero;
         for (int j = 0; j < width; j++)
         {
-            Vector256<float> shifted = columns[j] - max;
-            shiftedLabel = Vector256.ConditionalSelect(Vector256.Equals(label, Vector256.Create(j)).AsSingle(), shifted, shiftedLabel);
-            Vector256<float> e = FloatExponential.ExpOfNonPositive(shifted);
-            columns[j] = e;
-            sum += e;
+            labelled = Vector256.ConditionalSelect(Vector256.Equals(label, Vector256.Create(j)).AsSingle(), columns[j], labelled);
         }
+
+        Vector256<float> sum = Exponentials(width, columns, out Vector256<float> max);
+        Vector256<float> shiftedLabel = labelled - max;
 
         // g_j = e_j * (scale / s) - scale [j == y]
         Vector256<float> factor = scaled / sum;
@@ -142,6 +198,36 @@ internal static unsafe class ShortRowLoss256
         total -= (shiftedLabel * scaled) & kept;
         return sum;
     }
+
+    /// <summary>
+    /// m = max_j z_j and columns[j] = e_j = e^(z_j - m) for j &lt; <paramref name="width"/>, lane by lane; returns
+    /// s = sum_j e_j (NaN in a lane whose row holds NaN or +Inf, or only -Inf).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exponentials(int width, Vector256<float>* columns, out Vector256<float> max)
+    {
+        // m = max_j z[., j] (a NaN may be dropped here: its column's e_j is NaN all the same)
+        max = columns[0];
+        for (int j = 1; j < width; j++)
+        {
+            max = Avx.Max(max, columns[j]);
+        }
+
+        Vector256<float> sum = Vector256<float>.Zero;
+        for (int j = 0; j < width; j++)
+        {
+            Vector256<float> e = FloatExponential.ExpOfNonPositive(columns[j] - max);
+            columns[j] = e;
+            sum += e;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Bit r set for each of the tile's <paramref name="rows"/> rows whose sum is NaN: those left to the general path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint LeftOver(Vector256<float> sum, int rows) =>
+        ~Vector256.Equals(sum, sum).ExtractMostSignificantBits() & ((1u << rows) - 1);
 
     /// <summary>
     /// columns[j] = column j of the tile (lane r: element j of row r; lanes past <paramref name="rows"/> 0), for
