@@ -252,6 +252,7 @@ internal static class FloatExponential
             return (x >= 0 ? 1f : e) / (1f + e);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Invoke(Vector128<float> x)
         {
             Vector128<float> e = Exp(-Vector128.Abs(x));
@@ -259,6 +260,7 @@ internal static class FloatExponential
             return numerator / (Vector128<float>.One + e);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Invoke(Vector256<float> x)
         {
             // -|x| by setting the sign bit, as in the Vector512 operator.
