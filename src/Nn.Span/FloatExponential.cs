@@ -144,15 +144,8 @@ internal static class FloatExponential
     public static Vector256<float> Exp(Vector256<float> x)
     {
         Vector256<float> clamped = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lowest)), Vector256.Create(Highest));
-        Vector256<float> k = Vector256.FusedMultiplyAdd(clamped, Vector256.Create(Log2OfE), Vector256.Create(RoundingShift)) - Vector256.Create(RoundingShift);
-        Vector256<float> r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2High), clamped);
-        r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2Low), r);
-        Vector256<float> p = Vector256.FusedMultiplyAdd(Vector256.Create(C6), r, Vector256.Create(C5));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        Vector256<float> k = NearestExponent(clamped);
+        Vector256<float> p = ReducedExp(clamped, k);
         Vector256<int> ki = Vector256.ConvertToInt32Native(k);
         Vector256<int> half = Vector256.ShiftRightArithmetic(ki, 1);
         Vector256<float> low = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
@@ -177,17 +170,29 @@ internal static class FloatExponential
     public static Vector256<float> ExpOfNonPositive(Vector256<float> x)
     {
         Vector256<float> clamped = Avx.Max(Vector256.Create(Lowest), x);
-        Vector256<float> k = Vector256.FusedMultiplyAdd(clamped, Vector256.Create(Log2OfE), Vector256.Create(RoundingShift)) - Vector256.Create(RoundingShift);
-        Vector256<float> r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2High), clamped);
+        Vector256<float> k = NearestExponent(clamped);
+        Vector256<float> p = ReducedExp(clamped, k);
+        Vector256<float> k1 = Avx.Max(k, Vector256.Create(-125f));
+        return p * PowerOfTwo(k1) * PowerOfTwo(k - k1);
+    }
+
+    /// <summary>k = round(x log2 e), by adding and subtracting the rounding shift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> NearestExponent(Vector256<float> x) =>
+        Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2OfE), Vector256.Create(RoundingShift)) - Vector256.Create(RoundingShift);
+
+    /// <summary>e^r for r = x - k ln2, shared by both Vector256 exponentials (as <see cref="ReducedExp(Vector512{float}, Vector512{float})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ReducedExp(Vector256<float> x, Vector256<float> k)
+    {
+        Vector256<float> r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2High), x);
         r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2Low), r);
         Vector256<float> p = Vector256.FusedMultiplyAdd(Vector256.Create(C6), r, Vector256.Create(C5));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C4));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C3));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(C2));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        Vector256<float> k1 = Avx.Max(k, Vector256.Create(-125f));
-        return p * PowerOfTwo(k1) * PowerOfTwo(k - k1);
+        return Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
     }
 
     /// <summary>
