@@ -735,6 +735,7 @@ public sealed class SoftmaxTests
         void Run()
         {
             Softmax.Rows(new ReadOnlySpan2D<float>(shortFloat, 64, 10), new Span2D<float>(shortFloat, 64, 10));
+            Softmax.Row<float>(shortFloat.AsSpan(0, 10), shortFloat.AsSpan(0, 10));
             Softmax.LogRows(new ReadOnlySpan2D<float>(shortFloat, 64, 10), new Span2D<float>(shortFloat, 64, 10));
             Softmax.Rows(new ReadOnlySpan2D<float>(longFloat, 8, 300), new Span2D<float>(longFloat, 8, 300));
             Softmax.LogRows(new ReadOnlySpan2D<float>(longFloat, 8, 300), new Span2D<float>(longFloat, 8, 300));
