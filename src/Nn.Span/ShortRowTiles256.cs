@@ -134,10 +134,9 @@ internal static unsafe class ShortRowTiles256
                 int rows = Math.Min(Lanes, height - row);
                 Vector256<float> sum = Tile(
                     first + (row * logitsStride), logitsStride, firstGradient + (row * gradientStride), gradientStride, firstLabel + row, rows, width, scaled, columns,
-                    ref total);
+                    ref total, out Vector256<float> kept);
 
                 // The tile's rows whose sum is a number join the product; the others go through the general path.
-                Vector256<float> kept = LaneMask.First256(rows) & Vector256.Equals(sum, sum);
                 product *= Vector256.ConditionalSelect(kept, sum, Vector256<float>.One);
                 for (uint leftOver = LeftOver(sum, rows); leftOver != 0; leftOver &= leftOver - 1)
                 {
@@ -165,12 +164,13 @@ internal static unsafe class ShortRowTiles256
     /// <summary>
     /// One tile of <paramref name="rows"/> (1..8) rows: writes the gradient of every row whose sum is a number, subtracts
     /// their t_n = z[n, y_n] - m_n, scaled, from <paramref name="total"/> lane by lane, and returns the rows' sums (NaN for
-    /// the rows left to the general path; the lanes past the rows hold no row).
+    /// the rows left to the general path; the lanes past the rows hold no row). <paramref name="kept"/> receives the lanes
+    /// of the rows stored from the tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Tile(
         float* source, nint sourceStride, float* gradient, nint gradientStride, int* labels, int rows, int width, Vector256<float> scaled, Vector256<float>* columns,
-        ref Vector256<float> total)
+        ref Vector256<float> total, out Vector256<float> kept)
     {
         Vector256<int> rowLanes = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows));
         Vector256<int> label = Avx2.MaskLoad(labels, rowLanes);
@@ -194,7 +194,7 @@ internal static unsafe class ShortRowTiles256
         }
 
         StoreTile(gradient, gradientStride, rows, width, sum, columns);
-        Vector256<float> kept = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rows)).AsSingle() & Vector256.Equals(sum, sum);
+        kept = rowLanes.AsSingle() & Vector256.Equals(sum, sum);
         total -= (shiftedLabel * scaled) & kept;
         return sum;
     }
