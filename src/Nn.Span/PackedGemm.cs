@@ -94,7 +94,16 @@ internal static unsafe class PackedGemm
                         {
                             T* bPanel = packedB + ((nint)jr * kc);
                             int columns = Math.Min(nr, nc - jr);
-                            for (int ir = 0; ir < mc;)
+                            int ir = 0;
+                            if (!GemmBlocking.UsesVector512Kernel && !finish && columns == nr && unpackedRows == 0)
+                            {
+                                // The AVX2 kernel: the full panels of MR rows in one call, down this strip of C.
+                                int fullTiles = wideRows / mr;
+                                GemmMicroKernel256.RunColumn(kc, packedA, (nint)mr * kc, fullTiles, bPanel, cPointer + (ic * cStride) + jc + jr, cStride, blockBeta);
+                                ir = fullTiles * mr;
+                            }
+
+                            while (ir < mc)
                             {
                                 T* cTile = cPointer + ((ic + ir) * cStride) + jc + jr;
                                 bool wide = ir < wideRows;
