@@ -70,6 +70,23 @@ internal static unsafe class GemmMicroKernel256
         }
     }
 
+    /// <summary>
+    /// <paramref name="tiles"/> full tiles along one strip of 6 rows of C, all against the same packed A panel: tile t
+    /// reads the packed B panel at b + t * <paramref name="panelLength"/> and updates C columns 16t .. 16t + 15 (8t .. for
+    /// double).
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRow<T>(int depth, T* a, T* b, nint panelLength, int tiles, T* c, nint rowStride, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tileWidth = 2 * Vector256<T>.Count;
+        for (int t = 0; t < tiles; t++, b += panelLength, c += tileWidth)
+        {
+            FullTile<T, WidePanel>(depth, a, GemmBlocking.TileRows, b, c, rowStride, beta);
+        }
+    }
+
     /// <summary>One full tile: C = acc (beta = 0, C not read), or acc + beta C, with acc = sum_p a[p][i] b[p][j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FullTile<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta)

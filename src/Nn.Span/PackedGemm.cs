@@ -90,16 +90,31 @@ internal static unsafe class PackedGemm
                             GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA);
                         }
 
+                        // The AVX2 kernel takes the full tiles of MR rows and NR columns without a call per tile: row by row for a
+                        // shallow block (see GemmBlocking.RowOrderDepth), else down each column strip below.
+                        int fullTiles = wideRows / mr;
+                        bool tilesInOneCall = !GemmBlocking.UsesVector512Kernel && !finish && unpackedRows == 0;
+                        bool rowOrder = tilesInOneCall && kc <= GemmBlocking.RowOrderDepth;
+                        if (rowOrder)
+                        {
+                            for (int t = 0; t < fullTiles; t++)
+                            {
+                                GemmMicroKernel256.RunRow(kc, packedA + ((nint)t * mr * kc), packedB, (nint)nr * kc, nc / nr, cPointer + ((ic + (t * mr)) * cStride) + jc, cStride, blockBeta);
+                            }
+                        }
+
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             T* bPanel = packedB + ((nint)jr * kc);
                             int columns = Math.Min(nr, nc - jr);
                             int ir = 0;
-                            if (!GemmBlocking.UsesVector512Kernel && !finish && columns == nr && unpackedRows == 0)
+                            if (tilesInOneCall && columns == nr)
                             {
-                                // The AVX2 kernel: the full panels of MR rows in one call, down this strip of C.
-                                int fullTiles = wideRows / mr;
-                                GemmMicroKernel256.RunColumn(kc, packedA, (nint)mr * kc, fullTiles, bPanel, cPointer + (ic * cStride) + jc + jr, cStride, blockBeta);
+                                if (!rowOrder)
+                                {
+                                    GemmMicroKernel256.RunColumn(kc, packedA, (nint)mr * kc, fullTiles, bPanel, cPointer + (ic * cStride) + jc + jr, cStride, blockBeta);
+                                }
+
                                 ir = fullTiles * mr;
                             }
 
