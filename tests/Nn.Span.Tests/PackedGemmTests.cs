@@ -21,6 +21,10 @@ public sealed unsafe class PackedGemmTests
         data.Add(256, 512, 600, 0); // more than one K block and one M block
         data.Add(130, 2100, 9, 1);  // more than one N block
 
+        // A deep K block, then a shallow one (18 and 64 deep), which the AVX2 kernel takes row by row, adding to C.
+        data.Add(256, 512, 530, 2);
+        data.Add(45, 100, 576, 3);
+
         // A^T read in place (full panels) with a packed last panel, over several M and K blocks: rows of A 134 and 303
         // elements apart (pitch 3 included).
         data.Add(131, 33, 600, 1);
