@@ -275,13 +275,16 @@ public static class CrossEntropy
     /// <summary>
     /// labels[n] = the position of the 1 in row n, checking that every row is one-hot: throws naming the first row that
     /// is not, having written nothing but labels, into the caller's scratch. Float rows of up to 16 classes are checked
-    /// with two vector compares; longer rows by <see cref="OneHotLabel{T}"/>.
+    /// with two vector compares (on each of two Vector256 halves without AVX-512); longer rows by
+    /// <see cref="OneHotLabel{T}"/>.
     /// </summary>
     internal static unsafe void OneHotToLabels<T>(ReadOnlySpan2D<T> oneHotLabels, Span<int> labels, string parameterName)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = oneHotLabels.Width;
-        if (typeof(T) != typeof(float) || !Avx512F.IsSupported || width == 0 || width > Vector512<float>.Count)
+        bool vector512 = Avx512F.IsSupported && width <= Vector512<float>.Count;
+        bool vector256 = !Avx512F.IsSupported && Avx2.IsSupported && width <= 2 * Vector256<float>.Count;
+        if (typeof(T) != typeof(float) || width == 0 || !(vector512 || vector256))
         {
             for (int row = 0; row < labels.Length; row++)
             {
@@ -302,22 +305,43 @@ public static class CrossEntropy
         // it made the loop keep its mask and counts in memory); the labels go to the caller's scratch (the workspace)
         // only, and a bad row throws before anything else is written.
         const uint AllLanes = 0xFFFF;
-        Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
         nint stride = MatrixMemory.RowStride(oneHotLabels);
         uint bad = 0;
         fixed (T* first = &oneHotLabels.DangerousGetReference())
         fixed (int* firstLabel = labels)
         {
             float* row = (float*)first;
-            for (int n = 0; n < labels.Length; n++, row += stride)
+            if (vector512)
             {
-                Vector512<float> values = Avx512F.MaskLoad(row, mask, Vector512<float>.Zero);
-                uint ones = (uint)Vector512.Equals(values, Vector512<float>.One).ExtractMostSignificantBits();
-                uint zeros = (uint)Vector512.Equals(values, Vector512<float>.Zero).ExtractMostSignificantBits();
+                Vector512<float> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+                for (int n = 0; n < labels.Length; n++, row += stride)
+                {
+                    Vector512<float> values = Avx512F.MaskLoad(row, mask, Vector512<float>.Zero);
+                    uint ones = (uint)Vector512.Equals(values, Vector512<float>.One).ExtractMostSignificantBits();
+                    uint zeros = (uint)Vector512.Equals(values, Vector512<float>.Zero).ExtractMostSignificantBits();
 
-                // 0 for a one-hot row: one lane equal to 1, and every lane 1 or 0
-                bad |= ((uint)BitOperations.PopCount(ones) ^ 1) | ((ones | zeros) ^ AllLanes);
-                firstLabel[n] = BitOperations.TrailingZeroCount(ones);
+                    // 0 for a one-hot row: one lane equal to 1, and every lane 1 or 0
+                    bad |= ((uint)BitOperations.PopCount(ones) ^ 1) | ((ones | zeros) ^ AllLanes);
+                    firstLabel[n] = BitOperations.TrailingZeroCount(ones);
+                }
+            }
+            else
+            {
+                // The same over two Vector256 halves (the upper one all 0 for rows of at most 8): bit i of ones and zeros is lane i of the row.
+                Vector256<float> lowerMask = LaneMask.First256(Math.Min(width, Vector256<float>.Count));
+                Vector256<float> upperMask = LaneMask.First256(Math.Max(width - Vector256<float>.Count, 0));
+                bool twoHalves = width > Vector256<float>.Count;
+                for (int n = 0; n < labels.Length; n++, row += stride)
+                {
+                    Vector256<float> lower = Avx.MaskLoad(row, lowerMask);
+                    Vector256<float> upper = twoHalves ? Avx.MaskLoad(row + Vector256<float>.Count, upperMask) : Vector256<float>.Zero;
+                    uint ones = Vector256.Equals(lower, Vector256<float>.One).ExtractMostSignificantBits()
+                        | (Vector256.Equals(upper, Vector256<float>.One).ExtractMostSignificantBits() << Vector256<float>.Count);
+                    uint zeros = Vector256.Equals(lower, Vector256<float>.Zero).ExtractMostSignificantBits()
+                        | (Vector256.Equals(upper, Vector256<float>.Zero).ExtractMostSignificantBits() << Vector256<float>.Count);
+                    bad |= ((uint)BitOperations.PopCount(ones) ^ 1) | ((ones | zeros) ^ AllLanes);
+                    firstLabel[n] = BitOperations.TrailingZeroCount(ones);
+                }
             }
         }
 
