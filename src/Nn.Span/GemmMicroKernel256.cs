@@ -53,38 +53,41 @@ internal static unsafe class GemmMicroKernel256
     }
 
     /// <summary>
-    /// <paramref name="tiles"/> full tiles of 6 rows and 2 vectors of columns down one strip of C, all against the same
-    /// packed B panel: tile t reads the packed A panel at a + t * <paramref name="panelLength"/> (6 elements a step) and
-    /// updates C rows 6t .. 6t + 5. The same as <see cref="Run{T, TPanel}"/> tile by tile, without a call per tile: for a
-    /// shallow product (depth 10) a tile is about 260 instructions, and the call with its nine arguments, and the loop
-    /// around it with its locals in memory, added about 60 more.
+    /// <paramref name="tiles"/> full tiles of <typeparamref name="TPanel"/> rows (6 or 4) and 2 vectors of columns down
+    /// one strip of C, all against the same packed B panel: tile t reads the packed A panel at
+    /// a + t * <paramref name="panelLength"/> (6 or 4 elements a step) and updates the next 6 or 4 rows of C. The same as
+    /// <see cref="Run{T, TPanel}"/> tile by tile, without a call per tile: for a shallow product (depth 10) a tile is about
+    /// 260 instructions, and the call with its nine arguments, and the loop around it with its locals in memory, added
+    /// about 60 more.
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunColumn<T>(int depth, T* a, nint panelLength, int tiles, T* b, T* c, nint rowStride, T beta)
+    public static void RunColumn<T, TPanel>(int depth, T* a, nint panelLength, int tiles, T* b, T* c, nint rowStride, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
     {
-        nint tileStride = GemmBlocking.TileRows * rowStride;
+        nint tileStride = TPanel.Rows * rowStride;
         for (int t = 0; t < tiles; t++, a += panelLength, c += tileStride)
         {
-            FullTile<T, WidePanel>(depth, a, GemmBlocking.TileRows, b, c, rowStride, beta);
+            FullTile<T, TPanel>(depth, a, TPanel.Rows, b, c, rowStride, beta);
         }
     }
 
     /// <summary>
-    /// <paramref name="tiles"/> full tiles along one strip of 6 rows of C, all against the same packed A panel: tile t
-    /// reads the packed B panel at b + t * <paramref name="panelLength"/> and updates C columns 16t .. 16t + 15 (8t .. for
-    /// double).
+    /// <paramref name="tiles"/> full tiles along one strip of <typeparamref name="TPanel"/> rows (6 or 4) of C, all
+    /// against the same packed A panel: tile t reads the packed B panel at b + t * <paramref name="panelLength"/> and
+    /// updates C columns 16t .. 16t + 15 (8t .. for double).
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunRow<T>(int depth, T* a, T* b, nint panelLength, int tiles, T* c, nint rowStride, T beta)
+    public static void RunRow<T, TPanel>(int depth, T* a, T* b, nint panelLength, int tiles, T* c, nint rowStride, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
     {
         int tileWidth = 2 * Vector256<T>.Count;
         for (int t = 0; t < tiles; t++, b += panelLength, c += tileWidth)
         {
-            FullTile<T, WidePanel>(depth, a, GemmBlocking.TileRows, b, c, rowStride, beta);
+            FullTile<T, TPanel>(depth, a, TPanel.Rows, b, c, rowStride, beta);
         }
     }
 

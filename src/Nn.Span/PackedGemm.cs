@@ -90,16 +90,28 @@ internal static unsafe class PackedGemm
                             GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA);
                         }
 
-                        // The AVX2 kernel takes the full tiles of MR rows and NR columns without a call per tile: row by row for a
-                        // shallow block (see GemmBlocking.RowOrderDepth), else down each column strip below.
-                        int fullTiles = wideRows / mr;
+                        // The AVX2 kernel takes the full tiles (MR rows, or the narrow panels' rows, and NR columns) without a call
+                        // per tile: row by row for a shallow block (see GemmBlocking.RowOrderDepth), else down each column strip
+                        // below. A partial panel, the last of the block, goes tile by tile.
+                        int narrow = GemmBlocking.NarrowTileRows;
+                        int fullWide = wideRows / mr;
+                        int fullNarrow = wideRows % mr == 0 ? (mc - wideRows) / narrow : 0;
+                        int fullRows = wideRows % mr == 0 ? wideRows + (fullNarrow * narrow) : fullWide * mr;
+                        T* narrowPanels = packedA + ((nint)wideRows * kc);
+                        T* cBlock = cPointer + (ic * cStride) + jc;
                         bool tilesInOneCall = !GemmBlocking.UsesVector512Kernel && !finish && unpackedRows == 0;
                         bool rowOrder = tilesInOneCall && kc <= GemmBlocking.RowOrderDepth;
                         if (rowOrder)
                         {
-                            for (int t = 0; t < fullTiles; t++)
+                            for (int t = 0; t < fullWide; t++)
                             {
-                                GemmMicroKernel256.RunRow(kc, packedA + ((nint)t * mr * kc), packedB, (nint)nr * kc, nc / nr, cPointer + ((ic + (t * mr)) * cStride) + jc, cStride, blockBeta);
+                                GemmMicroKernel256.RunRow<T, WidePanel>(kc, packedA + ((nint)t * mr * kc), packedB, (nint)nr * kc, nc / nr, cBlock + (t * mr * cStride), cStride, blockBeta);
+                            }
+
+                            for (int t = 0; t < fullNarrow; t++)
+                            {
+                                GemmMicroKernel256.RunRow<T, NarrowPanel>(
+                                    kc, narrowPanels + ((nint)t * narrow * kc), packedB, (nint)nr * kc, nc / nr, cBlock + ((wideRows + (t * narrow)) * cStride), cStride, blockBeta);
                             }
                         }
 
@@ -112,10 +124,11 @@ internal static unsafe class PackedGemm
                             {
                                 if (!rowOrder)
                                 {
-                                    GemmMicroKernel256.RunColumn(kc, packedA, (nint)mr * kc, fullTiles, bPanel, cPointer + (ic * cStride) + jc + jr, cStride, blockBeta);
+                                    GemmMicroKernel256.RunColumn<T, WidePanel>(kc, packedA, (nint)mr * kc, fullWide, bPanel, cBlock + jr, cStride, blockBeta);
+                                    GemmMicroKernel256.RunColumn<T, NarrowPanel>(kc, narrowPanels, (nint)narrow * kc, fullNarrow, bPanel, cBlock + (wideRows * cStride) + jr, cStride, blockBeta);
                                 }
 
-                                ir = fullTiles * mr;
+                                ir = fullRows;
                             }
 
                             while (ir < mc)
