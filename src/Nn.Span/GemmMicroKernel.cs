@@ -123,16 +123,7 @@ internal static unsafe class GemmMicroKernel
         c90.Store(tile + (9 * tileWidth)); c91.Store(tile + (9 * tileWidth) + width);
         c100.Store(tile + (10 * tileWidth)); c101.Store(tile + (10 * tileWidth) + width);
         c110.Store(tile + (11 * tileWidth)); c111.Store(tile + (11 * tileWidth) + width);
-        bool readC = beta != T.Zero;
-        for (int i = 0; i < rows; i++)
-        {
-            T* cRow = c + (i * rowStride);
-            T* tileRow = tile + (i * tileWidth);
-            for (int j = 0; j < columns; j++)
-            {
-                cRow[j] = readC ? tileRow[j] + (beta * cRow[j]) : tileRow[j];
-            }
-        }
+        EdgeTile.Update(c, rowStride, tile, tileWidth, rows, columns, beta);
     }
 
     /// <summary>C row = acc (beta = 0), acc + C (beta = 1), or acc + beta C.</summary>

@@ -40,16 +40,7 @@ internal static unsafe class GemmMicroKernel256
         T* memory = stackalloc T[(6 * 2 * Vector256<T>.Count) + Vector512<T>.Count];
         T* tile = CacheLine.Align(memory);
         FullTile<T, TPanel>(depth, a, aStep, b, tile, tileWidth, T.Zero);
-        bool readC = beta != T.Zero;
-        for (int i = 0; i < rows; i++)
-        {
-            T* cRow = c + (i * rowStride);
-            T* tileRow = tile + (i * tileWidth);
-            for (int j = 0; j < columns; j++)
-            {
-                cRow[j] = readC ? tileRow[j] + (beta * cRow[j]) : tileRow[j];
-            }
-        }
+        EdgeTile.Update(c, rowStride, tile, tileWidth, rows, columns, beta);
     }
 
     /// <summary>
