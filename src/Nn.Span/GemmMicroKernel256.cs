@@ -13,6 +13,9 @@ namespace Nn.Span;
 /// Each step loads two vectors of B and broadcasts six elements of A into 12 multiply-adds; with the two B vectors and
 /// a broadcast, 15 of the 16 vector registers are live, and the twelve independent accumulators cover the FMA latency
 /// (4 cycles) times its two pipes with room. Eight rows would need 16 accumulators and spill.
+/// <see cref="Run{T, TPanel}"/> takes one tile (an edge tile through a stack tile); <see cref="RunColumn{T, TPanel}"/>
+/// and <see cref="RunRow{T, TPanel}"/> take a block's full tiles, down a column strip or along a row strip of C,
+/// without a call each.
 /// </remarks>
 internal static unsafe class GemmMicroKernel256
 {
