@@ -47,9 +47,17 @@ internal static unsafe class GemmPacking
             }
             else if (typeof(T) == typeof(float) && Avx2.IsSupported)
             {
-                // The AVX2 kernel's panels of 6 or 4 rows: the block transposed eight columns at a time, its missing rows
-                // as zeros.
-                TileTranspose256.Copy((float*)source, rowStride, valid, depth, (float*)destination, height, height);
+                // The AVX2 kernel's panels of 6 or 4 rows: the block transposed eight columns at a time, a full panel from
+                // its rows alone, a partial one (the last of a block) with its missing rows as zeros.
+                if (valid == height)
+                {
+                    TileTranspose256.CopyFullPanel((float*)source, rowStride, depth, (float*)destination, height);
+                }
+                else
+                {
+                    TileTranspose256.Copy((float*)source, rowStride, valid, depth, (float*)destination, height, height);
+                }
+
                 panel += height;
                 continue;
             }

@@ -58,6 +58,69 @@ internal static unsafe class TileTranspose256
     }
 
     /// <summary>
+    /// destination[p * height + r] = source[r, p] for r &lt; <paramref name="height"/> (6 or 4) and
+    /// p &lt; <paramref name="depth"/>: a full panel of the AVX2 kernel's A, from whole rows of A. Eight columns at a time,
+    /// with plain loads and no rows of zeros: rows 0..3 go through two 4 x 4 transposes, one in each half of the vectors
+    /// (a step's four elements in one 16-byte store), and rows 4 and 5 are interleaved into pairs (one 8-byte store a
+    /// step). The last depth % 8 columns go through <see cref="Copy"/>. On an AMD Zen 3 core (interleaved in one process),
+    /// the blocks of a 256 x 784 A packed in 48 us this way against 88 us through <see cref="Copy"/> (a plain copy of its
+    /// bytes: 34 us), and 256 x 784 x 512 ran 1.03x faster.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopyFullPanel(float* source, nint sourceStride, int depth, float* destination, int height)
+    {
+        bool six = height == 6;
+        Debug.Assert(height is 4 or 6, "The AVX2 kernel's panels are 6 or 4 rows high.");
+        float* row2 = source + (2 * sourceStride);
+        float* row4 = source + (4 * sourceStride);
+        int column = 0;
+        for (; column <= depth - Size; column += Size)
+        {
+            // Rows 0..3: t0 = (a0 b0 a1 b1 | a4 b4 a5 b5), t1 = (a2 b2 a3 b3 | a6 b6 a7 b7), t2, t3 likewise for rows 2, 3.
+            Vector256<float> r0 = Vector256.Load(source + column);
+            Vector256<float> r1 = Vector256.Load(source + sourceStride + column);
+            Vector256<float> r2 = Vector256.Load(row2 + column);
+            Vector256<float> r3 = Vector256.Load(row2 + sourceStride + column);
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+
+            // Column q of rows 0..3 in the lower half of c_(q mod 4) for q < 4, in its upper half for q >= 4.
+            Vector256<float> c0 = Avx.Shuffle(t0, t2, 0x44), c1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> c2 = Avx.Shuffle(t1, t3, 0x44), c3 = Avx.Shuffle(t1, t3, 0xEE);
+            float* step = destination + (column * height);
+            c0.GetLower().Store(step);
+            c1.GetLower().Store(step + height);
+            c2.GetLower().Store(step + (2 * height));
+            c3.GetLower().Store(step + (3 * height));
+            c0.GetUpper().Store(step + (4 * height));
+            c1.GetUpper().Store(step + (5 * height));
+            c2.GetUpper().Store(step + (6 * height));
+            c3.GetUpper().Store(step + (7 * height));
+            if (six)
+            {
+                // Rows 4 and 5: pairs (e_q, f_q) of columns 0, 1 | 4, 5 in s0 and 2, 3 | 6, 7 in s1, each after its step's four.
+                Vector256<float> r4 = Vector256.Load(row4 + column);
+                Vector256<float> r5 = Vector256.Load(row4 + sourceStride + column);
+                Vector256<float> s0 = Avx.UnpackLow(r4, r5), s1 = Avx.UnpackHigh(r4, r5);
+                Vector128<float> s0Lower = s0.GetLower(), s1Lower = s1.GetLower(), s0Upper = s0.GetUpper(), s1Upper = s1.GetUpper();
+                Sse.StoreLow(step + 4, s0Lower);
+                Sse.StoreHigh(step + height + 4, s0Lower);
+                Sse.StoreLow(step + (2 * height) + 4, s1Lower);
+                Sse.StoreHigh(step + (3 * height) + 4, s1Lower);
+                Sse.StoreLow(step + (4 * height) + 4, s0Upper);
+                Sse.StoreHigh(step + (5 * height) + 4, s0Upper);
+                Sse.StoreLow(step + (6 * height) + 4, s1Upper);
+                Sse.StoreHigh(step + (7 * height) + 4, s1Upper);
+            }
+        }
+
+        if (column < depth)
+        {
+            Copy(source + column, sourceStride, height, depth - column, destination + (column * height), height, height);
+        }
+    }
+
+    /// <summary>
     /// Transposes eight rows of eight floats in registers: on return, r_q holds column q of the rows given (lane r is
     /// element q of row r). 24 shuffles.
     /// </summary>

@@ -3,7 +3,8 @@ namespace Nn.Span.Tests;
 /// <summary>
 /// The eight-by-eight AVX register transpose that packs the AVX2 kernel's operands: the first 4, 6 or 8 lanes of each
 /// column land in place, rows past the block are zeros, and nothing around each destination step (the gap after it, the
-/// elements after the last one) is written; the source is only read.
+/// elements after the last one) is written; the source is only read. The full-panel form (6 or 4 whole rows) reads
+/// nothing past its rows, even with the block flush against an inaccessible page.
 /// </summary>
 public sealed unsafe class TileTranspose256Tests
 {
@@ -39,6 +40,50 @@ public sealed unsafe class TileTranspose256Tests
                     int p = i / destinationStride, r = i % destinationStride;
                     float expected = p >= depth || r >= height ? -7f : r < rows ? source[(r * sourceStride) + p] : 0f;
                     Assert.True(expected.Equals(destination[i]), $"height {height}, {rows} rows, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void CopyFullPanel_writes_each_step_of_the_panel_and_reads_only_its_rows(int height)
+    {
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "The transpose needs AVX2.");
+        Assert.SkipUnless(ProtectedPages.Available, "Inaccessible pages are made with mmap, on Linux.");
+        var random = new Random(3301 + height);
+        int[] depths = [.. Enumerable.Range(0, 41), 63, 64, 65, 272, 512];
+        foreach (int depth in depths)
+        {
+            foreach (bool atEnd in new[] { true, false })
+            {
+                // The rows have a pitch whose gaps hold NaN; the block is placed flush against an inaccessible page (after
+                // its last element, or before its first), so that a read one element too far faults.
+                const int sourceGap = 3, guard = 37;
+                int sourceStride = depth + sourceGap;
+                float[] values = new float[((height - 1) * sourceStride) + depth];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = i % sourceStride < depth ? (float)random.NextDouble() : float.NaN;
+                }
+
+                float[] destination = Enumerable.Repeat(-7f, (depth * height) + guard).ToArray();
+                using var pages = new ProtectedPages((long)values.Length * sizeof(float));
+                Span<float> source = pages.Place<float>(values, atEnd);
+                fixed (float* from = source)
+                fixed (float* to = destination)
+                {
+                    TileTranspose256.CopyFullPanel(from, sourceStride, depth, to, height);
+                }
+
+                Assert.Equal(values, source.ToArray());
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    // destination[p * height + r] = source[r, p] over the panel, untouched after it.
+                    int p = i / height, r = i % height;
+                    float expected = p < depth ? values[(r * sourceStride) + p] : -7f;
+                    Assert.True(expected.Equals(destination[i]), $"height {height}, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
                 }
             }
         }
