@@ -111,12 +111,20 @@ internal static unsafe class GemmPacking
             }
             else if (typeof(T) == typeof(float) && Avx2.IsSupported)
             {
-                // The AVX2 kernel's panels of 16 columns: two blocks of eight rows of B transposed, missing rows as zeros.
+                // The AVX2 kernel's panels of 16 columns: two blocks of eight rows of B transposed, a whole block from its
+                // rows alone, a partial one (the last panel's) with its missing rows as zeros.
                 float* from = (float*)(b + ((columnStart + panel) * rowStride) + depthStart);
                 for (int j = 0; j < nr; j += TileTranspose256.Size)
                 {
                     int rows = Math.Clamp(valid - j, 0, TileTranspose256.Size);
-                    TileTranspose256.Copy(from + (j * rowStride), rowStride, rows, depth, (float*)destination + j, nr, TileTranspose256.Size);
+                    if (rows == TileTranspose256.Size)
+                    {
+                        TileTranspose256.CopyEightRows(from + (j * rowStride), rowStride, depth, (float*)destination + j, nr);
+                    }
+                    else
+                    {
+                        TileTranspose256.Copy(from + (j * rowStride), rowStride, rows, depth, (float*)destination + j, nr, TileTranspose256.Size);
+                    }
                 }
 
                 continue;

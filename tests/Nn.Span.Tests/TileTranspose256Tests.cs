@@ -4,7 +4,8 @@ namespace Nn.Span.Tests;
 /// The eight-by-eight AVX register transpose that packs the AVX2 kernel's operands: the first 4, 6 or 8 lanes of each
 /// column land in place, rows past the block are zeros, and nothing around each destination step (the gap after it, the
 /// elements after the last one) is written; the source is only read. The full-panel form (6 or 4 whole rows) reads
-/// nothing past its rows, even with the block flush against an inaccessible page.
+/// nothing past its rows, even with the block flush against an inaccessible page; so does the eight-row form, which
+/// writes only the first eight elements of each step.
 /// </summary>
 public sealed unsafe class TileTranspose256Tests
 {
@@ -84,6 +85,49 @@ public sealed unsafe class TileTranspose256Tests
                     int p = i / height, r = i % height;
                     float expected = p < depth ? values[(r * sourceStride) + p] : -7f;
                     Assert.True(expected.Equals(destination[i]), $"height {height}, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void CopyEightRows_writes_each_step_of_the_block_and_reads_only_its_rows()
+    {
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "The transpose needs AVX2.");
+        Assert.SkipUnless(ProtectedPages.Available, "Inaccessible pages are made with mmap, on Linux.");
+        const int height = TileTranspose256.Size;
+        var random = new Random(4409);
+        int[] depths = [.. Enumerable.Range(0, 41), 63, 64, 65, 272, 512];
+        foreach (int depth in depths)
+        {
+            foreach (bool atEnd in new[] { true, false })
+            {
+                // Rows with a pitch whose gaps hold NaN, flush against an inaccessible page; the destination steps 16 apart
+                // (a B panel of two blocks), their second halves and the elements after the last step holding a sentinel.
+                const int sourceGap = 3, destinationStride = 16, guard = 37;
+                int sourceStride = depth + sourceGap;
+                float[] values = new float[((height - 1) * sourceStride) + depth];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = i % sourceStride < depth ? (float)random.NextDouble() : float.NaN;
+                }
+
+                float[] destination = Enumerable.Repeat(-7f, (depth * destinationStride) + guard).ToArray();
+                using var pages = new ProtectedPages((long)values.Length * sizeof(float));
+                Span<float> source = pages.Place<float>(values, atEnd);
+                fixed (float* from = source)
+                fixed (float* to = destination)
+                {
+                    TileTranspose256.CopyEightRows(from, sourceStride, depth, to, destinationStride);
+                }
+
+                Assert.Equal(values, source.ToArray());
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    // destination[p * 16 + r] = source[r, p] for r < 8, untouched elsewhere.
+                    int p = i / destinationStride, r = i % destinationStride;
+                    float expected = p < depth && r < height ? values[(r * sourceStride) + p] : -7f;
+                    Assert.True(expected.Equals(destination[i]), $"depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
                 }
             }
         }
