@@ -49,62 +49,34 @@ public sealed unsafe class TileTranspose256Tests
     [Theory]
     [InlineData(4)]
     [InlineData(6)]
-    public void CopyFullPanel_writes_each_step_of_the_panel_and_reads_only_its_rows(int height)
-    {
-        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "The transpose needs AVX2.");
-        Assert.SkipUnless(ProtectedPages.Available, "Inaccessible pages are made with mmap, on Linux.");
-        var random = new Random(3301 + height);
-        int[] depths = [.. Enumerable.Range(0, 41), 63, 64, 65, 272, 512];
-        foreach (int depth in depths)
-        {
-            foreach (bool atEnd in new[] { true, false })
-            {
-                // The rows have a pitch whose gaps hold NaN; the block is placed flush against an inaccessible page (after
-                // its last element, or before its first), so that a read one element too far faults.
-                const int sourceGap = 3, guard = 37;
-                int sourceStride = depth + sourceGap;
-                float[] values = new float[((height - 1) * sourceStride) + depth];
-                for (int i = 0; i < values.Length; i++)
-                {
-                    values[i] = i % sourceStride < depth ? (float)random.NextDouble() : float.NaN;
-                }
-
-                float[] destination = Enumerable.Repeat(-7f, (depth * height) + guard).ToArray();
-                using var pages = new ProtectedPages((long)values.Length * sizeof(float));
-                Span<float> source = pages.Place<float>(values, atEnd);
-                fixed (float* from = source)
-                fixed (float* to = destination)
-                {
-                    TileTranspose256.CopyFullPanel(from, sourceStride, depth, to, height);
-                }
-
-                Assert.Equal(values, source.ToArray());
-                for (int i = 0; i < destination.Length; i++)
-                {
-                    // destination[p * height + r] = source[r, p] over the panel, untouched after it.
-                    int p = i / height, r = i % height;
-                    float expected = p < depth ? values[(r * sourceStride) + p] : -7f;
-                    Assert.True(expected.Equals(destination[i]), $"height {height}, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
-                }
-            }
-        }
-    }
+    public void CopyFullPanel_writes_each_step_of_the_panel_and_reads_only_its_rows(int height) =>
+        CheckWholeRows(height, height, 3301 + height, (from, sourceStride, depth, to) => TileTranspose256.CopyFullPanel(from, sourceStride, depth, to, height));
 
     [Fact]
-    public void CopyEightRows_writes_each_step_of_the_block_and_reads_only_its_rows()
+    public void CopyEightRows_writes_each_step_of_the_block_and_reads_only_its_rows() =>
+        // The destination steps 16 apart, as in a B panel of two blocks: the second half of each step stays untouched.
+        CheckWholeRows(TileTranspose256.Size, 16, 4409, (from, sourceStride, depth, to) => TileTranspose256.CopyEightRows(from, sourceStride, depth, to, 16));
+
+    /// <summary>A transpose of <c>height</c> whole rows into steps <c>destinationStride</c> apart.</summary>
+    private delegate void WholeRowsCopy(float* source, nint sourceStride, int depth, float* destination);
+
+    /// <summary>
+    /// Checks destination[p * destinationStride + r] = source[r, p] for r &lt; <paramref name="height"/> over depths
+    /// 0..40, 63, 64, 65, 272 and 512, every other element of the destination untouched (a sentinel), and the source
+    /// only read. Its rows have a pitch whose gaps hold NaN, and the block lies flush against an inaccessible page
+    /// (after its last element, and before its first), so that a read one element too far faults.
+    /// </summary>
+    private static void CheckWholeRows(int height, int destinationStride, int seed, WholeRowsCopy copy)
     {
         Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "The transpose needs AVX2.");
         Assert.SkipUnless(ProtectedPages.Available, "Inaccessible pages are made with mmap, on Linux.");
-        const int height = TileTranspose256.Size;
-        var random = new Random(4409);
+        var random = new Random(seed);
         int[] depths = [.. Enumerable.Range(0, 41), 63, 64, 65, 272, 512];
         foreach (int depth in depths)
         {
             foreach (bool atEnd in new[] { true, false })
             {
-                // Rows with a pitch whose gaps hold NaN, flush against an inaccessible page; the destination steps 16 apart
-                // (a B panel of two blocks), their second halves and the elements after the last step holding a sentinel.
-                const int sourceGap = 3, destinationStride = 16, guard = 37;
+                const int sourceGap = 3, guard = 37;
                 int sourceStride = depth + sourceGap;
                 float[] values = new float[((height - 1) * sourceStride) + depth];
                 for (int i = 0; i < values.Length; i++)
@@ -118,16 +90,15 @@ public sealed unsafe class TileTranspose256Tests
                 fixed (float* from = source)
                 fixed (float* to = destination)
                 {
-                    TileTranspose256.CopyEightRows(from, sourceStride, depth, to, destinationStride);
+                    copy(from, sourceStride, depth, to);
                 }
 
                 Assert.Equal(values, source.ToArray());
                 for (int i = 0; i < destination.Length; i++)
                 {
-                    // destination[p * 16 + r] = source[r, p] for r < 8, untouched elsewhere.
                     int p = i / destinationStride, r = i % destinationStride;
                     float expected = p < depth && r < height ? values[(r * sourceStride) + p] : -7f;
-                    Assert.True(expected.Equals(destination[i]), $"depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
+                    Assert.True(expected.Equals(destination[i]), $"height {height}, depth {depth}: destination[{i}] = {destination[i]}, expected {expected}");
                 }
             }
         }
