@@ -49,14 +49,7 @@ internal static unsafe class GemmPacking
             {
                 // The AVX2 kernel's panels of 6 or 4 rows: the block transposed eight columns at a time, a full panel from
                 // its rows alone, a partial one (the last of a block) with its missing rows as zeros.
-                if (valid == height)
-                {
-                    TileTranspose256.CopyFullPanel((float*)source, rowStride, depth, (float*)destination, height);
-                }
-                else
-                {
-                    TileTranspose256.Copy((float*)source, rowStride, valid, depth, (float*)destination, height, height);
-                }
+                TileTranspose256.Copy((float*)source, rowStride, valid, depth, (float*)destination, height, height);
 
                 panel += height;
                 continue;
@@ -117,14 +110,7 @@ internal static unsafe class GemmPacking
                 for (int j = 0; j < nr; j += TileTranspose256.Size)
                 {
                     int rows = Math.Clamp(valid - j, 0, TileTranspose256.Size);
-                    if (rows == TileTranspose256.Size)
-                    {
-                        TileTranspose256.CopyEightRows(from + (j * rowStride), rowStride, depth, (float*)destination + j, nr);
-                    }
-                    else
-                    {
-                        TileTranspose256.Copy(from + (j * rowStride), rowStride, rows, depth, (float*)destination + j, nr, TileTranspose256.Size);
-                    }
+                    TileTranspose256.Copy(from + (j * rowStride), rowStride, rows, depth, (float*)destination + j, nr, TileTranspose256.Size);
                 }
 
                 continue;

@@ -18,12 +18,34 @@ internal static unsafe class TileTranspose256
     /// <summary>
     /// destination[p * destinationStride + r] = source[r, p] for r &lt; <paramref name="rows"/>, and 0 for
     /// <paramref name="rows"/> &lt;= r &lt; <paramref name="height"/>, over p &lt; <paramref name="depth"/>: the first
-    /// <paramref name="height"/> (4, 6 or 8) rows of the transpose of a block of at most 8 rows. Eight columns at a time,
-    /// with masked loads: nothing past the block's rows or its <paramref name="depth"/> columns is read, and nothing past
-    /// <paramref name="height"/> elements of each destination step is written.
+    /// <paramref name="height"/> (4, 6 or 8) rows of the transpose of a block of at most 8 rows. Nothing past the block's
+    /// rows or its <paramref name="depth"/> columns is read, and nothing past <paramref name="height"/> elements of each
+    /// destination step is written. A whole block (as many rows as the height) goes through
+    /// <see cref="CopyEightRows"/>, or <see cref="CopyFullPanel"/> when its steps are contiguous; the others through the
+    /// masked transpose (<see cref="CopyMasked"/>).
+    /// </summary>
+    public static void Copy(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
+    {
+        if (rows == height && height == Size)
+        {
+            CopyEightRows(source, sourceStride, depth, destination, destinationStride);
+        }
+        else if (rows == height && destinationStride == height)
+        {
+            CopyFullPanel(source, sourceStride, depth, destination, height);
+        }
+        else
+        {
+            CopyMasked(source, sourceStride, rows, depth, destination, destinationStride, height);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Copy"/> eight columns at a time with masked loads, missing rows as zeros, and each step stored in
+    /// pieces of its first <paramref name="height"/> lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Copy(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
+    private static void CopyMasked(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
     {
         Debug.Assert(height is 4 or 6 or Size && rows >= 0 && rows <= height, "4, 6 or 8 lanes of each column, of at most as many rows");
         for (int column = 0; column < depth; column += Size)
@@ -64,8 +86,8 @@ internal static unsafe class TileTranspose256
     /// (a step's four elements in one 16-byte store), and rows 4 and 5 are interleaved into pairs (one 8-byte store a
     /// step). The last depth % 8 columns go element by element (a masked transpose of eight rows for one or two columns
     /// cost more). On an AMD Zen 3 core (interleaved in one process), the blocks of a 256 x 784 A packed in 48 us this
-    /// way against 88 us through <see cref="Copy"/> (a plain copy of its bytes: 34 us), and 256 x 784 x 512 ran 1.03x
-    /// faster.
+    /// way against 88 us through <see cref="CopyMasked"/> (a plain copy of its bytes: 34 us), and 256 x 784 x 512 ran
+    /// 1.03x faster.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CopyFullPanel(float* source, nint sourceStride, int depth, float* destination, int height)
@@ -123,7 +145,7 @@ internal static unsafe class TileTranspose256
     /// rows transposed (a block of B^T into the AVX2 kernel's panel of B), eight columns at a time with plain loads and
     /// whole stores; the last depth % 8 columns element by element. With the A panels' tails also taken element by
     /// element, 256 x 10 x 512 with B^T ran 1.04x faster, 64 x 10 x 128 1.10x, 512 x 1000 x 1024 1.02x (AMD Zen 3,
-    /// interleaved in one process), where these blocks had gone through <see cref="Copy"/>.
+    /// interleaved in one process), where these blocks had gone through <see cref="CopyMasked"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CopyEightRows(float* source, nint sourceStride, int depth, float* destination, nint destinationStride)
