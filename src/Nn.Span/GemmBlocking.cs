@@ -32,27 +32,33 @@ internal static class GemmBlocking
     /// <summary>
     /// K per block (KC). AVX-512: a B micro-panel is KC x NR = 512 x 32 floats = 64 KiB, streamed from L2 as the A panels
     /// pass; a deeper block halves the passes that read and write C back (measured: 256 and below were slower on the
-    /// large products). AVX2 (16 columns, 32 KiB panels): on an AMD Zen 3 core (L1d 32 KiB, L2 512 KiB), 256x784x512 ran
-    /// as fast with KC = 512 as with 800 and 1.3-2.8% faster than with 256, whose last block of 16 rows cost a whole pass
-    /// over C (interleaved in one process).
+    /// large products). AVX2 (16 columns): on an AMD Zen 3 core (L1d 32 KiB, L2 512 KiB), with its tiles down column
+    /// strips, 256x784x512 ran as fast with KC = 512 as with 800 and 1.3-2.8% faster than with 256, whose last block of 16
+    /// rows cost a whole pass over C; along row strips, KC = 256 and 384 ran as fast as 512 on 512x1024x1024 (interleaved
+    /// in one process).
     /// </summary>
     public const int DepthBlock = 512;
 
-    /// <summary>Rows of A per block (MC): ten panels of MR rows, the packed A block MC x KC = 120 x 512 floats = 240 KiB, resident in L2.</summary>
+    /// <summary>
+    /// Rows of A per block (MC) of the AVX-512 product: ten panels of MR rows, the packed A block MC x KC = 120 x 512
+    /// floats = 240 KiB, resident in L2. The AVX2 product packs as many rows at once as the buffer holds beside its B
+    /// block, at least this many (see <see cref="PackingLength{T}"/>).
+    /// </summary>
     public const int RowBlock = 120;
 
-    /// <summary>Columns of B per block (NC): the packed B block is KC x NC = 512 x 2048 floats = 4 MiB, streamed from L3.</summary>
+    /// <summary>
+    /// Columns of B per block (NC) of the AVX-512 product: the packed B block is KC x NC = 512 x 2048 floats = 4 MiB,
+    /// streamed from L3. It also sizes the buffer (<see cref="PackingLength{T}"/>), whichever kernel runs.
+    /// </summary>
     public const int ColumnBlock = 2048;
 
     /// <summary>
-    /// Depth of a K block up to which the AVX2 product takes its full tiles row by row (one A panel against every B
-    /// panel, C written along its rows) instead of down each column strip (one B panel against every A panel, C written
-    /// down its columns, a new row of C every 24 bytes of A). A shallow tile is mostly its stores; along the rows they
-    /// run as six sequential streams. Interleaved in one process on an AMD Zen 3 core: 256x10x512 with B^T 1.06-1.11x,
-    /// 512x10x1024 with B^T 1.20x, 256x32x512 1.05x, 256x64x512 1.09x; no change at 64x10x128 (C in L2), 256x64x2048 or
-    /// 256x128x512.
+    /// Bytes of the packed B block of the AVX2 product (<see cref="PackedGemm"/>, along row strips): KC x NC' with NC' the
+    /// largest multiple of NR within this budget (512 x 128 floats, 256 x 256, 10 x all of N), half the L2 of an AMD Zen 3
+    /// core (512 KiB), so that the block stays there while every A panel passes over it. With 128 KiB and 384 KiB the large
+    /// products ran as fast (interleaved in one process).
     /// </summary>
-    public const int RowOrderDepth = 64;
+    public const int RowStripBlockBytes = 256 * 1024;
 
     /// <summary>Columns of C per micro-tile (NR): two vectors of the kernel's width.</summary>
     public static int TileColumns<T>() => UsesVector512Kernel ? 2 * Vector512<T>.Count : 2 * Vector256<T>.Count;

@@ -13,9 +13,10 @@ namespace Nn.Span;
 /// Each step loads two vectors of B and broadcasts six elements of A into 12 multiply-adds; with the two B vectors and
 /// a broadcast, 15 of the 16 vector registers are live, and the twelve independent accumulators cover the FMA latency
 /// (4 cycles) times its two pipes with room. Eight rows would need 16 accumulators and spill.
-/// <see cref="Run{T, TPanel}"/> takes one tile (an edge tile through a stack tile); <see cref="RunColumn{T, TPanel}"/>
-/// and <see cref="RunRow{T, TPanel}"/> take a block's full tiles, down a column strip or along a row strip of C,
-/// without a call each.
+/// <see cref="Run{T, TPanel}"/> takes one tile (an edge tile through a stack tile); <see cref="RunRow{T, TPanel}"/>
+/// takes the full tiles along a row strip of C without a call each: for a shallow product (depth 10) a tile is about
+/// 260 instructions, and the call with its nine arguments, and the loop around it with its locals in memory, added
+/// about 60 more.
 /// </remarks>
 internal static unsafe class GemmMicroKernel256
 {
@@ -44,27 +45,6 @@ internal static unsafe class GemmMicroKernel256
         T* tile = CacheLine.Align(memory);
         FullTile<T, TPanel>(depth, a, aStep, b, tile, tileWidth, T.Zero);
         EdgeTile.Update(c, rowStride, tile, tileWidth, rows, columns, beta);
-    }
-
-    /// <summary>
-    /// <paramref name="tiles"/> full tiles of <typeparamref name="TPanel"/> rows (6 or 4) and 2 vectors of columns down
-    /// one strip of C, all against the same packed B panel: tile t reads the packed A panel at
-    /// a + t * <paramref name="panelLength"/> (6 or 4 elements a step) and updates the next 6 or 4 rows of C. The same as
-    /// <see cref="Run{T, TPanel}"/> tile by tile, without a call per tile: for a shallow product (depth 10) a tile is about
-    /// 260 instructions, and the call with its nine arguments, and the loop around it with its locals in memory, added
-    /// about 60 more.
-    /// </summary>
-    [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunColumn<T, TPanel>(int depth, T* a, nint panelLength, int tiles, T* b, T* c, nint rowStride, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TPanel : struct, IPanelHeight
-    {
-        nint tileStride = TPanel.Rows * rowStride;
-        for (int t = 0; t < tiles; t++, a += panelLength, c += tileStride)
-        {
-            FullTile<T, TPanel>(depth, a, TPanel.Rows, b, c, rowStride, beta);
-        }
     }
 
     /// <summary>

@@ -89,7 +89,7 @@ internal static class MatrixProduct
         {
             fixed (T* panels = packing)
             {
-                PackedGemm.Multiply(a, opA, b, opB, c, beta, panels);
+                PackedGemm.Multiply(a, opA, b, opB, c, beta, panels, packing.Length);
             }
 
             return;
@@ -190,7 +190,7 @@ internal static class MatrixProduct
             {
                 var arguments = new EpilogueArguments(
                     epilogue, (float*)biasPointer, (float*)sigmoidPointer, sigmoid.IsEmpty ? 0 : MatrixMemory.RowStride(sigmoid));
-                PackedGemm.Multiply(a, opA, b, opB, c, T.Zero, panels, arguments);
+                PackedGemm.Multiply(a, opA, b, opB, c, T.Zero, panels, packing.Length, arguments);
             }
 
             return;

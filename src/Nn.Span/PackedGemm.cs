@@ -1,32 +1,37 @@
+using System.Diagnostics;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
 
 /// <summary>
-/// The blocked matrix product C = op(A) op(B) + beta C (the BLIS loop nest): blocks of N (NC), then of K (KC),
-/// packing a KC x NC block of op(B); then blocks of M (MC), packing an MC x KC block of op(A); then the micro-tiles.
+/// The blocked matrix product C = op(A) op(B) + beta C. With AVX-512 (and wherever an epilogue is fused) the BLIS loop
+/// nest: blocks of N (NC), then of K (KC), packing a KC x NC block of op(B); then blocks of M (MC), packing an MC x KC
+/// block of op(A); then the micro-tiles down each column strip. With AVX2 the same panels walked along the rows of C
+/// (see <see cref="MultiplyAlongRowStrips{T}"/>).
 /// </summary>
 internal static unsafe class PackedGemm
 {
     /// <summary>
-    /// C = op(A) op(B) + beta C through packed panels in <paramref name="packing"/> (at least
-    /// <see cref="GemmBlocking.PackingLength{T}"/> elements, 64-byte aligned). Shapes are checked by the caller.
+    /// C = op(A) op(B) + beta C through packed panels in <paramref name="packing"/>: <paramref name="packingLength"/>
+    /// elements, at least <see cref="GemmBlocking.PackingLength{T}"/> for this K and N, 64-byte aligned. Shapes are
+    /// checked by the caller.
     /// </summary>
-    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing)
+    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Multiply(a, opA, b, opB, c, beta, packing, default);
+        Multiply(a, opA, b, opB, c, beta, packing, packingLength, default);
 
     /// <summary>
-    /// As <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*)"/>, then a
-    /// float epilogue over each micro-tile of C as soon as its last K block is written (while it is in L1).
+    /// As <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long)"/>, then
+    /// a float epilogue over each micro-tile of C as soon as its last K block is written (while it is in L1).
     /// </summary>
-    public static void Multiply<T>(ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, in EpilogueArguments epilogue)
+    public static void Multiply<T>(
+        ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength, in EpilogueArguments epilogue)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Multiply(a, opA, b, opB, c, beta, packing, epilogue, ReadsTransposedPanelsInPlace);
+        Multiply(a, opA, b, opB, c, beta, packing, packingLength, epilogue, ReadsTransposedPanelsInPlace);
 
     /// <summary>
     /// Whether full panels of A^T are read where they are instead of packed (see
-    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, in EpilogueArguments, bool)"/>):
+    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long, in EpilogueArguments, bool)"/>):
     /// on AMD Zen cores that saved its copy (784x256x512 with A^T: 829-844 us packed, 787-803 us in place); on Intel
     /// Xeon cores (Sapphire Rapids class) it cost 10-35% instead (784x256x512: 102 against 75 GFLOP/s, 1000x512x1024:
     /// 91 against 74, medians of alternating runs), as each step of the kernel then starts a new cache line, most often
@@ -44,7 +49,8 @@ internal static unsafe class PackedGemm
     /// set and A's rows spread over the cache sets; otherwise every panel of op(A) is packed.
     /// </summary>
     internal static void Multiply<T>(
-        ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, in EpilogueArguments epilogue, bool transposedPanelsInPlace)
+        ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength, in EpilogueArguments epilogue,
+        bool transposedPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
@@ -65,6 +71,12 @@ internal static unsafe class PackedGemm
         fixed (T* bPointer = &b.DangerousGetReference())
         fixed (T* cPointer = &c.DangerousGetReference())
         {
+            if (!GemmBlocking.UsesVector512Kernel && !finish && !readATransposedInPlace)
+            {
+                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength);
+                return;
+            }
+
             for (int jc = 0; jc < n; jc += GemmBlocking.ColumnBlock)
             {
                 int nc = Math.Min(GemmBlocking.ColumnBlock, n - jc);
@@ -90,47 +102,11 @@ internal static unsafe class PackedGemm
                             GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA);
                         }
 
-                        // The AVX2 kernel takes the full tiles (MR rows, or the narrow panels' rows, and NR columns) without a call
-                        // per tile: row by row for a shallow block (see GemmBlocking.RowOrderDepth), else down each column strip
-                        // below. A partial panel, the last of the block, goes tile by tile.
-                        int narrow = GemmBlocking.NarrowTileRows;
-                        int fullWide = wideRows / mr;
-                        int fullNarrow = wideRows % mr == 0 ? (mc - wideRows) / narrow : 0;
-                        int fullRows = wideRows % mr == 0 ? wideRows + (fullNarrow * narrow) : fullWide * mr;
-                        T* narrowPanels = packedA + ((nint)wideRows * kc);
-                        T* cBlock = cPointer + (ic * cStride) + jc;
-                        bool tilesInOneCall = !GemmBlocking.UsesVector512Kernel && !finish && unpackedRows == 0;
-                        bool rowOrder = tilesInOneCall && kc <= GemmBlocking.RowOrderDepth;
-                        if (rowOrder)
-                        {
-                            for (int t = 0; t < fullWide; t++)
-                            {
-                                GemmMicroKernel256.RunRow<T, WidePanel>(kc, packedA + ((nint)t * mr * kc), packedB, (nint)nr * kc, nc / nr, cBlock + (t * mr * cStride), cStride, blockBeta);
-                            }
-
-                            for (int t = 0; t < fullNarrow; t++)
-                            {
-                                GemmMicroKernel256.RunRow<T, NarrowPanel>(
-                                    kc, narrowPanels + ((nint)t * narrow * kc), packedB, (nint)nr * kc, nc / nr, cBlock + ((wideRows + (t * narrow)) * cStride), cStride, blockBeta);
-                            }
-                        }
-
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             T* bPanel = packedB + ((nint)jr * kc);
                             int columns = Math.Min(nr, nc - jr);
                             int ir = 0;
-                            if (tilesInOneCall && columns == nr)
-                            {
-                                if (!rowOrder)
-                                {
-                                    GemmMicroKernel256.RunColumn<T, WidePanel>(kc, packedA, (nint)mr * kc, fullWide, bPanel, cBlock + jr, cStride, blockBeta);
-                                    GemmMicroKernel256.RunColumn<T, NarrowPanel>(kc, narrowPanels, (nint)narrow * kc, fullNarrow, bPanel, cBlock + (wideRows * cStride) + jr, cStride, blockBeta);
-                                }
-
-                                ir = fullRows;
-                            }
-
                             while (ir < mc)
                             {
                                 T* cTile = cPointer + ((ic + ir) * cStride) + jc + jr;
@@ -175,6 +151,104 @@ internal static unsafe class PackedGemm
                                 ir += height;
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The product for the AVX2 kernel (6 x 16 float tiles, 6 x 8 double), walked along the rows of C: blocks of K (KC);
+    /// in each, as many rows of op(A) packed at once as <paramref name="packingLength"/> holds beside one B block (every
+    /// row of the product unless M runs into the thousands); then blocks of N small enough to stay in L2
+    /// (<see cref="GemmBlocking.RowStripBlockBytes"/>), each packed once, and every A panel against all of its B panels
+    /// in one call (<see cref="GemmMicroKernel256.RunRow{T, TPanel}"/>): the A panel stays in L1, the B block is read
+    /// in order from L2, and C is written along its rows.
+    /// </summary>
+    /// <remarks>
+    /// Down each column strip instead (a 32 KiB B panel against an L2-resident block of 120 rows of A), the large
+    /// products ran slower on an AMD Zen 3 core, interleaved in one process under the host's varying outside load:
+    /// 256x784x512 1.02-1.07x, 512x1024x1024 1.03-1.05x, 512x1000x1024 with B^T 1.08x, 1024x512x1024 with A^T 1.02x,
+    /// 784x256x512 with A^T 0.98-1.06x; the mnist step 1.06x, wide 1.05x. Shallow products (K of 10 or 32), which took
+    /// their tiles along the rows already, ran 1.00-1.04x.
+    /// </remarks>
+    private static void MultiplyAlongRowStrips<T>(
+        T* a, nint aStride, Operand opA, T* b, nint bStride, Operand opB, T* c, nint cStride, int m, int n, int k, T beta, T* packing, long packingLength)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int mr = GemmBlocking.TileRows;
+        int narrow = GemmBlocking.NarrowTileRows;
+        int nr = GemmBlocking.TileColumns<T>();
+        int kcMax = Math.Min(GemmBlocking.DepthBlock, k);
+
+        // NC': the B block's columns, at most what the buffer was sized for (PackingLength), and never less than a panel.
+        int blockColumns = GemmBlocking.RowStripBlockBytes / (kcMax * sizeof(T)) / nr * nr;
+        int ncMax = Math.Min(GemmBlocking.RoundUp(Math.Min(GemmBlocking.ColumnBlock, n), nr), Math.Max(nr, blockColumns));
+
+        // MC': the rest of the buffer, in whole panels of MR rows. PackingLength leaves at least RowBlock (120) rows.
+        long rowsThatFit = (packingLength / kcMax) - ncMax;
+        int mcMax = (int)Math.Min(m, rowsThatFit / mr * mr);
+        Debug.Assert(mcMax >= Math.Min(m, GemmBlocking.RowBlock), "The buffer holds at least PackingLength elements.");
+        T* packedB = packing;
+        T* packedA = packing + ((nint)kcMax * ncMax);
+
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            int kc = Math.Min(kcMax, k - pc);
+
+            // The first K block applies beta; later blocks add to what the first wrote.
+            T blockBeta = pc == 0 ? beta : T.One;
+            for (int ic = 0; ic < m; ic += mcMax)
+            {
+                int mc = Math.Min(mcMax, m - ic);
+                int wideRows = GemmBlocking.WidePanelRows(mc);
+                GemmPacking.PackA(a, aStride, opA, ic, mc, wideRows, pc, kc, packedA);
+                for (int jc = 0; jc < n; jc += ncMax)
+                {
+                    int nc = Math.Min(ncMax, n - jc);
+                    GemmPacking.PackB(b, bStride, opB, pc, kc, jc, nc, packedB);
+                    int fullColumnPanels = nc / nr;
+                    T* cBlock = c + (ic * cStride) + jc;
+
+                    // Each panel of A (MR rows, then the narrow ones) along its strip of C: the full tiles in one call, then
+                    // the last columns, and every tile of a partial panel, one at a time through a stack tile.
+                    for (int ir = 0; ir < mc;)
+                    {
+                        bool wide = ir < wideRows;
+                        int height = wide ? mr : narrow;
+                        int rows = Math.Min(height, mc - ir);
+                        T* aPanel = packedA + ((nint)ir * kc);
+                        T* cStrip = cBlock + (ir * cStride);
+                        int jr = 0;
+                        if (rows == height)
+                        {
+                            if (wide)
+                            {
+                                GemmMicroKernel256.RunRow<T, WidePanel>(kc, aPanel, packedB, (nint)nr * kc, fullColumnPanels, cStrip, cStride, blockBeta);
+                            }
+                            else
+                            {
+                                GemmMicroKernel256.RunRow<T, NarrowPanel>(kc, aPanel, packedB, (nint)nr * kc, fullColumnPanels, cStrip, cStride, blockBeta);
+                            }
+
+                            jr = fullColumnPanels * nr;
+                        }
+
+                        for (; jr < nc; jr += nr)
+                        {
+                            int columns = Math.Min(nr, nc - jr);
+                            T* bPanel = packedB + ((nint)jr * kc);
+                            if (wide)
+                            {
+                                GemmMicroKernel256.Run<T, WidePanel>(kc, aPanel, height, bPanel, cStrip + jr, cStride, blockBeta, rows, columns);
+                            }
+                            else
+                            {
+                                GemmMicroKernel256.Run<T, NarrowPanel>(kc, aPanel, height, bPanel, cStrip + jr, cStride, blockBeta, rows, columns);
+                            }
+                        }
+
+                        ir += height;
                     }
                 }
             }

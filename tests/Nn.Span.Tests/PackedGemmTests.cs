@@ -18,10 +18,10 @@ public sealed unsafe class PackedGemmTests
             data.Add(Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], random.Next(4));
         }
 
-        data.Add(256, 512, 600, 0); // more than one K block and one M block
-        data.Add(130, 2100, 9, 1);  // more than one N block
+        data.Add(256, 512, 600, 0); // more than one K block and one M block (and, with AVX2, four B blocks of 128 columns)
+        data.Add(130, 2100, 9, 1);  // more than one N block (with AVX2, two A blocks of 120 rows: B packed for each)
 
-        // A deep K block, then a shallow one (18 and 64 deep), which the AVX2 kernel takes row by row, adding to C.
+        // A deep K block, then a shallow one (18 and 64 deep), adding to C.
         data.Add(256, 512, 530, 2);
         data.Add(45, 100, 576, 3);
 
@@ -76,12 +76,12 @@ public sealed unsafe class PackedGemmTests
         fixed (float* biasPointer = bias)
         fixed (float* sigmoidPointer = sigmoid)
         {
-            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(plain, m, n), 0f, panels);
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(plain, m, n), 0f, panels, packing.Length);
             foreach (ProductEpilogue kind in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })
             {
                 float[] fused = Enumerable.Repeat(float.NaN, m * n).ToArray();
                 var epilogue = new EpilogueArguments(kind, biasPointer, sigmoidPointer, n);
-                PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, m, n), 0f, panels, epilogue, false);
+                PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, m, n), 0f, panels, packing.Length, epilogue, false);
                 for (int i = 0; i < m * n; i++)
                 {
                     // The epilogue takes the tile the kernel stored, so each entry is the plain product's, then the step.
@@ -109,6 +109,56 @@ public sealed unsafe class PackedGemmTests
         Assert.Equal(ProcessorVendor.IsAmd && GemmBlocking.UsesVector512Kernel, PackedGemm.ReadsTransposedPanelsInPlace);
     }
 
+    [Theory]
+    [InlineData(250, 100, 600, 0)] // two K blocks; A in blocks of 120, 120 and 10 rows: the buffer filled to its last element
+    [InlineData(250, 100, 600, 3)]
+    [InlineData(97, 300, 520, 1)]  // three B blocks of 128, 128 and 44 columns with AVX2, the last with a partial panel
+    [InlineData(61, 37, 70, 2)]
+    public void Packed_product_stays_within_its_buffer_against_an_inaccessible_page(int m, int n, int k, int transposes)
+    {
+        Assert.SkipUnless(ProtectedPages.Available, "Needs mmap and mprotect.");
+        bool transposeA = (transposes & 1) != 0;
+        bool transposeB = (transposes & 2) != 0;
+        GuardedCheck<float>(m, n, k, transposeA, transposeB);
+        GuardedCheck<double>(m, n, k, transposeA, transposeB);
+    }
+
+    /// <summary>
+    /// The product with a buffer of exactly <see cref="GemmBlocking.PackingLength{T}"/> elements flush against an
+    /// inaccessible page: a packed panel written, or read, one element past the buffer faults at once.
+    /// </summary>
+    private static void GuardedCheck<T>(int m, int n, int k, bool transposeA, bool transposeB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(m + n + k);
+        int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
+        int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
+        T[] a = Fill<T>(random, aRows * aCols);
+        T[] b = Fill<T>(random, bRows * bCols);
+        T[] c = new T[m * n];
+        long length = GemmBlocking.PackingLength<T>(k, n);
+        using var pages = new ProtectedPages(length * sizeof(T));
+        T* panels = (T*)pages.End - length;
+        PackedGemm.Multiply(
+            new ReadOnlySpan2D<T>(a, aRows, aCols), transposeA ? Operand.Transposed : Operand.AsIs, new ReadOnlySpan2D<T>(b, bRows, bCols),
+            transposeB ? Operand.Transposed : Operand.AsIs, new Span2D<T>(c, m, n), T.Zero, panels, length);
+
+        // One row and one column of C against the reference, enough to see that the blocks were walked whole.
+        double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
+        foreach ((int i, int j) in Enumerable.Range(0, n).Select(j => (m - 1, j)).Concat(Enumerable.Range(0, m).Select(i => (i, n - 1))))
+        {
+            double sum = 0, magnitude = 0;
+            for (int p = 0; p < k; p++)
+            {
+                double product = double.CreateChecked(transposeA ? a[(p * m) + i] : a[(i * k) + p]) * double.CreateChecked(transposeB ? b[(j * k) + p] : b[(p * n) + j]);
+                sum += product;
+                magnitude += Math.Abs(product);
+            }
+
+            Assert.True(Math.Abs(double.CreateChecked(c[(i * n) + j]) - sum) <= 2 * k * eps * magnitude, $"{typeof(T).Name} {m}x{n}x{k}: C[{i}, {j}]");
+        }
+    }
+
     private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed, bool transposedPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -130,7 +180,7 @@ public sealed unsafe class PackedGemmTests
         fixed (T* panels = packing.Span)
         {
             PackedGemm.Multiply(
-                aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels, default, transposedPanelsInPlace);
+                aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels, packing.Length, default, transposedPanelsInPlace);
         }
 
         double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
@@ -183,7 +233,7 @@ public sealed unsafe class PackedGemmTests
         var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
         fixed (float* panels = packing.Span)
         {
-            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels);
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels, packing.Length);
         }
 
         Assert.All(c, value => Assert.False(float.IsNaN(value)));
@@ -191,7 +241,7 @@ public sealed unsafe class PackedGemmTests
         a[(3 * k) + 4] = float.NaN; // row 3 of C becomes NaN, every other row stays finite
         fixed (float* panels = packing.Span)
         {
-            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels);
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(c, m, n), 0f, panels, packing.Length);
         }
 
         for (int i = 0; i < m; i++)
