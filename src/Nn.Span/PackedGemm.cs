@@ -159,18 +159,19 @@ internal static unsafe class PackedGemm
 
     /// <summary>
     /// The product for the AVX2 kernel (6 x 16 float tiles, 6 x 8 double), walked along the rows of C: blocks of K (KC);
-    /// in each, as many rows of op(A) packed at once as <paramref name="packingLength"/> holds beside one B block (every
-    /// row of the product unless M runs into the thousands); then blocks of N small enough to stay in L2
+    /// in each, as many rows of op(A) packed at once as <paramref name="packingLength"/> holds beside one B block (with
+    /// a <see cref="GemmWorkspace{T}"/>, some 2000 rows at KC = 512; never fewer than 120); then blocks of N small enough
+    /// to stay in L2
     /// (<see cref="GemmBlocking.RowStripBlockBytes"/>), each packed once, and every A panel against all of its B panels
     /// in one call (<see cref="GemmMicroKernel256.RunRow{T, TPanel}"/>): the A panel stays in L1, the B block is read
     /// in order from L2, and C is written along its rows.
     /// </summary>
     /// <remarks>
-    /// Down each column strip instead (a 32 KiB B panel against an L2-resident block of 120 rows of A), the large
-    /// products ran slower on an AMD Zen 3 core, interleaved in one process under the host's varying outside load:
-    /// 256x784x512 1.02-1.07x, 512x1024x1024 1.03-1.05x, 512x1000x1024 with B^T 1.08x, 1024x512x1024 with A^T 1.02x,
+    /// Against the BLIS order (one 32 KiB B panel down its column strip of C against an L2-resident block of 120 rows of
+    /// A), on an AMD Zen 3 core, interleaved in one process under the host's varying outside load, this order ran
+    /// 256x784x512 1.02-1.04x as fast, 512x1024x1024 1.03x, 512x1000x1024 with B^T 1.08x, 1024x512x1024 with A^T 1.02x,
     /// 784x256x512 with A^T 0.98-1.06x; the mnist step 1.06x, wide 1.05x. Shallow products (K of 10 or 32), which took
-    /// their tiles along the rows already, ran 1.00-1.04x.
+    /// their tiles along the rows already (with all of N in one B block), ran 1.00-1.04x.
     /// </remarks>
     private static void MultiplyAlongRowStrips<T>(
         T* a, nint aStride, Operand opA, T* b, nint bStride, Operand opB, T* c, nint cStride, int m, int n, int k, T beta, T* packing, long packingLength)
