@@ -67,9 +67,11 @@ internal static class GemmBlocking
     public static long PackingLength<T>(int depth, int columns)
     {
         long kc = Math.Min(DepthBlock, Math.Max(depth, 1));
-        long nc = RoundUp(Math.Min(ColumnBlock, Math.Max(columns, 1)), TileColumns<T>());
-        return (kc * RowBlock) + (kc * nc);
+        return kc * (RowBlock + BufferedColumns<T>(columns));
     }
+
+    /// <summary>The columns of B a packing buffer holds one K block of: N up to NC, rounded up to whole panels of NR.</summary>
+    public static int BufferedColumns<T>(int columns) => RoundUp(Math.Min(ColumnBlock, Math.Max(columns, 1)), TileColumns<T>());
 
     /// <summary>
     /// How many of a block's <paramref name="rows"/> go in panels of MR rows (12, or 6 for the AVX2 kernel), from its

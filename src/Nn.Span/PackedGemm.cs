@@ -184,7 +184,7 @@ internal static unsafe class PackedGemm
 
         // NC': the B block's columns, at most what the buffer was sized for (PackingLength), and never less than a panel.
         int blockColumns = GemmBlocking.RowStripBlockBytes / (kcMax * sizeof(T)) / nr * nr;
-        int ncMax = Math.Min(GemmBlocking.RoundUp(Math.Min(GemmBlocking.ColumnBlock, n), nr), Math.Max(nr, blockColumns));
+        int ncMax = Math.Min(GemmBlocking.BufferedColumns<T>(n), Math.Max(nr, blockColumns));
 
         // MC': the rest of the buffer, in whole panels of MR rows. PackingLength leaves at least RowBlock (120) rows.
         long rowsThatFit = (packingLength / kcMax) - ncMax;
@@ -208,11 +208,9 @@ internal static unsafe class PackedGemm
                 {
                     int nc = Math.Min(ncMax, n - jc);
                     GemmPacking.PackB(b, bStride, opB, pc, kc, jc, nc, packedB);
-                    int fullColumnPanels = nc / nr;
                     T* cBlock = c + (ic * cStride) + jc;
 
-                    // Each panel of A (MR rows, then the narrow ones) along its strip of C: the full tiles in one call, then
-                    // the last columns, and every tile of a partial panel, one at a time through a stack tile.
+                    // Each panel of A (MR rows, then the narrow ones) along its strip of C.
                     for (int ir = 0; ir < mc;)
                     {
                         bool wide = ir < wideRows;
@@ -220,39 +218,43 @@ internal static unsafe class PackedGemm
                         int rows = Math.Min(height, mc - ir);
                         T* aPanel = packedA + ((nint)ir * kc);
                         T* cStrip = cBlock + (ir * cStride);
-                        int jr = 0;
-                        if (rows == height)
+                        if (wide)
                         {
-                            if (wide)
-                            {
-                                GemmMicroKernel256.RunRow<T, WidePanel>(kc, aPanel, packedB, (nint)nr * kc, fullColumnPanels, cStrip, cStride, blockBeta);
-                            }
-                            else
-                            {
-                                GemmMicroKernel256.RunRow<T, NarrowPanel>(kc, aPanel, packedB, (nint)nr * kc, fullColumnPanels, cStrip, cStride, blockBeta);
-                            }
-
-                            jr = fullColumnPanels * nr;
+                            RunStrip<T, WidePanel>(kc, aPanel, packedB, nc, cStrip, cStride, blockBeta, rows);
                         }
-
-                        for (; jr < nc; jr += nr)
+                        else
                         {
-                            int columns = Math.Min(nr, nc - jr);
-                            T* bPanel = packedB + ((nint)jr * kc);
-                            if (wide)
-                            {
-                                GemmMicroKernel256.Run<T, WidePanel>(kc, aPanel, height, bPanel, cStrip + jr, cStride, blockBeta, rows, columns);
-                            }
-                            else
-                            {
-                                GemmMicroKernel256.Run<T, NarrowPanel>(kc, aPanel, height, bPanel, cStrip + jr, cStride, blockBeta, rows, columns);
-                            }
+                            RunStrip<T, NarrowPanel>(kc, aPanel, packedB, nc, cStrip, cStride, blockBeta, rows);
                         }
 
                         ir += height;
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One A panel of <typeparamref name="TPanel"/> rows (<paramref name="rows"/> of them valid) along its strip of C,
+    /// against the <paramref name="columns"/> columns of a packed B block: a full panel's full tiles in one call, then
+    /// the last columns, and every tile of a partial panel, one at a time through a stack tile.
+    /// </summary>
+    private static void RunStrip<T, TPanel>(int depth, T* aPanel, T* packedB, int columns, T* cStrip, nint cStride, T beta, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
+    {
+        int nr = GemmBlocking.TileColumns<T>();
+        int jr = 0;
+        if (rows == TPanel.Rows)
+        {
+            int fullColumnPanels = columns / nr;
+            GemmMicroKernel256.RunRow<T, TPanel>(depth, aPanel, packedB, (nint)nr * depth, fullColumnPanels, cStrip, cStride, beta);
+            jr = fullColumnPanels * nr;
+        }
+
+        for (; jr < columns; jr += nr)
+        {
+            GemmMicroKernel256.Run<T, TPanel>(depth, aPanel, TPanel.Rows, packedB + ((nint)jr * depth), cStrip + jr, cStride, beta, rows, Math.Min(nr, columns - jr));
         }
     }
 
