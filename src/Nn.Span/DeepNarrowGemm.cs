@@ -113,8 +113,8 @@ internal static unsafe class DeepNarrowGemm
             }
 
             // The first chunk writes C (beta C, or the bias, added to it); later ones add to it.
-            ChunkStart start = p > 0 ? ChunkStart.AddToC : beta != 0f ? ChunkStart.ScaleC : bias != null ? ChunkStart.Bias : ChunkStart.Overwrite;
-            Vector512<float> biasRow = start == ChunkStart.Bias ? Avx512F.MaskLoad(bias, columnMask, Vector512<float>.Zero) : default;
+            DepthChunkStart start = p > 0 ? DepthChunkStart.AddToC : beta != 0f ? DepthChunkStart.ScaleC : bias != null ? DepthChunkStart.Bias : DepthChunkStart.Overwrite;
+            Vector512<float> biasRow = start == DepthChunkStart.Bias ? Avx512F.MaskLoad(bias, columnMask, Vector512<float>.Zero) : default;
             for (int i = 0; i < m; i += 2)
             {
                 bool pair = i + 1 < m;
@@ -124,22 +124,13 @@ internal static unsafe class DeepNarrowGemm
         }
     }
 
-    /// <summary>How the first chunk of depths treats C.</summary>
-    private enum ChunkStart
-    {
-        Overwrite,
-        ScaleC,
-        Bias,
-        AddToC,
-    }
-
     /// <summary>
     /// Rows i and i + 1 of C (the second only when <paramref name="c1"/> is not null) over one chunk of depths: 2N
     /// accumulators of 16 depths each, then their lane sums as one row vector each.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void RowPair<TColumns>(
-        int depth, float* a0, float* a1, float* b, nint bStride, float* c0, float* c1, ChunkStart start, float beta, Vector512<float> bias, Vector512<float> columnMask)
+        int depth, float* a0, float* a1, float* b, nint bStride, float* c0, float* c1, DepthChunkStart start, float beta, Vector512<float> bias, Vector512<float> columnMask)
         where TColumns : struct, IColumnCount
     {
         int n = TColumns.Value;
@@ -181,13 +172,13 @@ internal static unsafe class DeepNarrowGemm
 
     /// <summary>C row = sums, beta C + sums, bias + sums, or C + sums, through the column mask.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, Vector512<float> sums, ChunkStart start, float beta, Vector512<float> bias, Vector512<float> columnMask)
+    private static void StoreRow(float* c, Vector512<float> sums, DepthChunkStart start, float beta, Vector512<float> bias, Vector512<float> columnMask)
     {
         Vector512<float> row = start switch
         {
-            ChunkStart.AddToC => Avx512F.MaskLoad(c, columnMask, Vector512<float>.Zero) + sums,
-            ChunkStart.ScaleC => Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(c, columnMask, Vector512<float>.Zero), Vector512.Create(beta), sums),
-            ChunkStart.Bias => sums + bias,
+            DepthChunkStart.AddToC => Avx512F.MaskLoad(c, columnMask, Vector512<float>.Zero) + sums,
+            DepthChunkStart.ScaleC => Vector512.FusedMultiplyAdd(Avx512F.MaskLoad(c, columnMask, Vector512<float>.Zero), Vector512.Create(beta), sums),
+            DepthChunkStart.Bias => sums + bias,
             _ => sums,
         };
         PageSafeStore.Store(c, columnMask, row);

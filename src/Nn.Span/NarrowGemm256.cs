@@ -40,13 +40,21 @@ internal static unsafe class NarrowGemm256
         !Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && opB == Operand.AsIs && (n <= MaxColumns || m <= DoubleTileRows);
 
     /// <summary>
-    /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1. Element
+    /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1. Products that
+    /// <see cref="DeepNarrowGemm256.Suits"/> with A as stored go to that form. Element
     /// (i, p) of op(A) is at a + i <paramref name="aRowStep"/> + p <paramref name="aDepthStep"/> (A as stored: its row
     /// stride and 1; A^T: 1 and its row stride). beta = 0 never reads C.
     /// </summary>
     public static void Multiply(
         float* a, nint aRowStep, nint aDepthStep, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
     {
+        if (aDepthStep == 1 && DeepNarrowGemm256.Suits(m, n, k))
+        {
+            // A as stored, deep and narrow enough that dot products along A's rows leave fewer lanes idle.
+            DeepNarrowGemm256.Multiply(a, aRowStep, b, bStride, c, cStride, m, n, k, beta, bias);
+            return;
+        }
+
         // Blocks of at most 16 columns of C, each a product of its own with the same rows of A.
         for (int j = 0; j < n; j += MaxColumns)
         {

@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static Nn.Span.ColumnCounts;
+
+namespace Nn.Span;
+
+/// <summary>
+/// C = A B + beta C, or A B + bias, for a narrow C and a deep product on processors with AVX2 and FMA but without
+/// AVX-512, as dot products: C[i, j] = A[i, :] . B[:, j]. Rows of A are contiguous and the columns of B are made so (a
+/// chunk of depths at a time, copied onto the stack and padded with zeros to whole vectors), so every lane of every
+/// multiply-add does useful work and nothing is broadcast. Two rows of A share each load of a column, and each column
+/// load serves both rows: a pass over at most five columns keeps ten accumulators and makes ten multiply-adds of seven
+/// loads, where the row-wise tiles (<see cref="NarrowGemm256"/>) broadcast an element of A for every multiply-add.
+/// </summary>
+/// <remarks>
+/// Reads of A stop at the last depth (a masked read for the rest of a vector), and C is written in pieces of its
+/// columns, so nothing past any matrix is touched.
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class DeepNarrowGemm256
+{
+    /// <summary>The widest C this form takes, as <see cref="NarrowGemm256"/>.</summary>
+    public const int MaxColumns = NarrowGemm256.MaxColumns;
+
+    /// <summary>Columns per pass: two rows of five columns are ten accumulators, with two rows of A and a column 13 of 16 registers.</summary>
+    private const int PassColumns = 5;
+
+    /// <summary>The floats of op(B)'s columns held at once: 20 KiB, which stays in L1 beside two rows of A.</summary>
+    private const int ChunkFloats = 5 * 1024;
+
+    private const int Lanes = 8;
+
+    /// <summary>The least depth of a product of at most five columns (one pass).</summary>
+    public const int LeastDepthOnePass = 128;
+
+    /// <summary>The least depth of a product of nine or ten columns (two passes).</summary>
+    public const int LeastDepthTwoPasses = 256;
+
+    /// <summary>The least height of a product of nine or ten columns.</summary>
+    public const int LeastRowsTwoPasses = 32;
+
+    /// <summary>
+    /// Whether the form serves C = A B + beta C of this shape (A and B as stored, on a processor that
+    /// <see cref="NarrowGemm256"/> serves): at most five columns with K &gt;= 128, or nine or ten columns with K &gt;= 256
+    /// and M &gt;= 32. The row-wise tiles fill N of the 8 lanes of a row's vector (N &lt;= 8), or N of 16 (9 to 16), so
+    /// the narrower C, the more of them idle. Against those tiles this form ran 1.6-2.2x faster at 256 x 512 x N for N = 1
+    /// to 5, 1.7x at 4 x 128 x 5, 1.24x at 64 x 128 x 5; 1.16x and 1.26x at 256 x 512 x 9 and 64 x 300 x 9; 1.01-1.10x at
+    /// 256 x 512 x 10, 1.01-1.03x at 64 x 300 x 10 and 32 x 256 x 10. It lost where its fixed costs (the copy of B's
+    /// columns, and the sums across lanes, once per row and column) outweigh the idle lanes: 8 columns (every lane
+    /// used; 0.97x), 6 or 7 (passes of three columns, too few accumulators to cover the multiply-add's latency: 0.90x at
+    /// 64 x 300 x 7), 11 to 16 (three or four passes; 0.62x at 16), shallower products (256 x 128 x 10: 0.87x) and few
+    /// rows (6 x 512 x 10: 0.59x, 16 x 512 x 10: 0.94x). Informal, interleaved in one process, AMD Zen 3.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Suits(int m, int n, int k) =>
+        n <= PassColumns ? k >= LeastDepthOnePass : n is 9 or 10 && k >= LeastDepthTwoPasses && m >= LeastRowsTwoPasses;
+
+    /// <summary>
+    /// C (M x N, N &lt;= 16) = A B + beta C, plus <paramref name="bias"/> (N values, beta = 0) when it is not null, with
+    /// A's rows contiguous (row stride <paramref name="aStride"/>) and B as stored. With beta = 0, C is only written.
+    /// M, N, K &gt;= 1; shapes are checked by the caller.
+    /// </summary>
+    public static void Multiply(float* a, nint aStride, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
+    {
+        int chunkDepth = ChunkDepth(n);
+        Vector256<float>* memory = stackalloc Vector256<float>[(ChunkFloats / Lanes) + 2];
+        float* columns = CacheLine.Align((float*)memory);
+        int passes = (n + PassColumns - 1) / PassColumns;
+        for (int p = 0; p < k; p += chunkDepth)
+        {
+            // columns[j * padded + q] = B[p + q, j], zero from q = depth to the next multiple of 8, so that every step
+            // reads whole vectors of it.
+            int depth = Math.Min(chunkDepth, k - p);
+            int padded = (depth + Lanes - 1) & ~(Lanes - 1);
+            CopyColumns(b + (p * bStride), bStride, depth, n, columns, padded);
+
+            // The first chunk writes C (beta C, or the bias, added to it); later ones add to it.
+            DepthChunkStart start = p > 0 ? DepthChunkStart.AddToC : beta != 0f ? DepthChunkStart.ScaleC : bias != null ? DepthChunkStart.Bias : DepthChunkStart.Overwrite;
+
+            // Two rows at a time (an odd last row computed twice and stored once), each pair's N columns in passes of at
+            // most five, as even as they go (10 = 5 + 5, 8 = 4 + 4, 16 = 4 + 4 + 4 + 4), while its rows of A are in L1.
+            for (int i = 0; i < m; i += 2)
+            {
+                bool pair = i + 1 < m;
+                float* a0 = a + (i * aStride) + p;
+                float* a1 = pair ? a0 + aStride : a0;
+                float* c0 = c + (i * cStride);
+                float* c1 = pair ? c0 + cStride : null;
+                for (int pass = 0, first = 0; pass < passes; pass++)
+                {
+                    int width = (n - first) / (passes - pass);
+                    float* passColumns = columns + (first * padded);
+                    float* passBias = start == DepthChunkStart.Bias ? bias + first : null;
+                    float* passC1 = c1 == null ? null : c1 + first;
+                    switch (width)
+                    {
+                        case 1: RowPair<One>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
+                        case 2: RowPair<Two>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
+                        case 3: RowPair<Three>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
+                        case 4: RowPair<Four>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
+                        default: RowPair<Five>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
+                    }
+
+                    first += width;
+                }
+            }
+        }
+    }
+
+    /// <summary>Depths per chunk: as many whole vectors as fit the chunk's floats for N columns (512 for 10, 320 for 16).</summary>
+    internal static int ChunkDepth(int n) => ChunkFloats / n & ~(Lanes - 1);
+
+    /// <summary>
+    /// columns[j * padded + q] = B[q, j] for q &lt; <paramref name="depth"/> and j &lt; N, and 0 from q = depth to
+    /// <paramref name="padded"/> (the next multiple of 8): eight rows of B at a time, transposed in registers as two
+    /// 8 x 8 tiles (columns 0..7, and the rest read with masked loads). Nothing past B's N columns or its
+    /// <paramref name="depth"/> rows is read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CopyColumns(float* b, nint bStride, int depth, int n, float* columns, nint padded)
+    {
+        int lower = Math.Min(n, Lanes);
+        Vector256<float> lowerMask = LaneMask.First256(lower);
+        Vector256<float> upperMask = LaneMask.First256(n - Lanes);
+        for (int q = 0; q < depth; q += Lanes)
+        {
+            int rows = Math.Min(Lanes, depth - q);
+            float* block = b + (q * bStride);
+            CopyTile(block, bStride, rows, lowerMask, columns + q, padded, lower);
+            if (n > Lanes)
+            {
+                CopyTile(block + Lanes, bStride, rows, upperMask, columns + (Lanes * padded) + q, padded, n - Lanes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination[j * stride + r] = source[r, j] for r &lt; 8 and j &lt; <paramref name="width"/> (the lanes of
+    /// <paramref name="mask"/>), with rows from <paramref name="rows"/> on as zeros.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyTile(float* source, nint sourceStride, int rows, Vector256<float> mask, float* destination, nint stride, int width)
+    {
+        Vector256<float> zero = Vector256<float>.Zero;
+        Vector256<float> r0 = Avx.MaskLoad(source, mask);
+        Vector256<float> r1 = rows > 1 ? Avx.MaskLoad(source + sourceStride, mask) : zero;
+        Vector256<float> r2 = rows > 2 ? Avx.MaskLoad(source + (2 * sourceStride), mask) : zero;
+        Vector256<float> r3 = rows > 3 ? Avx.MaskLoad(source + (3 * sourceStride), mask) : zero;
+        Vector256<float> r4 = rows > 4 ? Avx.MaskLoad(source + (4 * sourceStride), mask) : zero;
+        Vector256<float> r5 = rows > 5 ? Avx.MaskLoad(source + (5 * sourceStride), mask) : zero;
+        Vector256<float> r6 = rows > 6 ? Avx.MaskLoad(source + (6 * sourceStride), mask) : zero;
+        Vector256<float> r7 = rows > 7 ? Avx.MaskLoad(source + (7 * sourceStride), mask) : zero;
+        TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        r0.Store(destination);
+        if (width > 1) r1.Store(destination + stride);
+        if (width > 2) r2.Store(destination + (2 * stride));
+        if (width > 3) r3.Store(destination + (3 * stride));
+        if (width > 4) r4.Store(destination + (4 * stride));
+        if (width > 5) r5.Store(destination + (5 * stride));
+        if (width > 6) r6.Store(destination + (6 * stride));
+        if (width > 7) r7.Store(destination + (7 * stride));
+    }
+
+    /// <summary>
+    /// Rows i and i + 1 of C (the second only when <paramref name="c1"/> is not null), N &lt;= 5 columns, over one chunk
+    /// of depths: 2N accumulators of 8 depths each, then their lane sums as one row each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RowPair<TColumns>(
+        int depth, float* a0, float* a1, float* b, nint bStride, float* c0, float* c1, DepthChunkStart start, float beta, float* bias)
+        where TColumns : struct, IColumnCount
+    {
+        int n = TColumns.Value;
+        Vector256<float> columnMask = LaneMask.First256(n);
+        Vector256<float> biasRow = bias != null ? Avx.MaskLoad(bias, columnMask) : default;
+        Vector256<float> zero = Vector256<float>.Zero;
+        Vector256<float> x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero;
+        Vector256<float> y0 = zero, y1 = zero, y2 = zero, y3 = zero, y4 = zero;
+        Vector256<float> tail = LaneMask.First256(depth % Lanes);
+        int whole = depth & ~(Lanes - 1);
+        for (int q = 0; q < depth; q += Lanes)
+        {
+            // x_j += A[i, q..q+8] * B[q..q+8, j], y_j += A[i + 1, q..q+8] * B[q..q+8, j]; A's rows end at the last depth
+            // (a masked read for the rest of 8), B's columns are padded with zeros.
+            Vector256<float> r0, r1;
+            if (q < whole)
+            {
+                r0 = Vector256.Load(a0 + q);
+                r1 = Vector256.Load(a1 + q);
+            }
+            else
+            {
+                r0 = Avx.MaskLoad(a0 + q, tail);
+                r1 = Avx.MaskLoad(a1 + q, tail);
+            }
+
+            float* bq = b + q;
+            Vector256<float> bj = Vector256.Load(bq);
+            x0 = Vector256.FusedMultiplyAdd(r0, bj, x0);
+            y0 = Vector256.FusedMultiplyAdd(r1, bj, y0);
+            if (n > 1) { bj = Vector256.Load(bq + bStride); x1 = Vector256.FusedMultiplyAdd(r0, bj, x1); y1 = Vector256.FusedMultiplyAdd(r1, bj, y1); }
+            if (n > 2) { bj = Vector256.Load(bq + (2 * bStride)); x2 = Vector256.FusedMultiplyAdd(r0, bj, x2); y2 = Vector256.FusedMultiplyAdd(r1, bj, y2); }
+            if (n > 3) { bj = Vector256.Load(bq + (3 * bStride)); x3 = Vector256.FusedMultiplyAdd(r0, bj, x3); y3 = Vector256.FusedMultiplyAdd(r1, bj, y3); }
+            if (n > 4) { bj = Vector256.Load(bq + (4 * bStride)); x4 = Vector256.FusedMultiplyAdd(r0, bj, x4); y4 = Vector256.FusedMultiplyAdd(r1, bj, y4); }
+        }
+
+        // Lane j of each sum is the dot product for column j (lanes from N on are not stored).
+        StoreRow(c0, LaneSums(x0, x1, x2, x3, x4), n, start, beta, biasRow, columnMask);
+        if (c1 != null)
+        {
+            StoreRow(c1, LaneSums(y0, y1, y2, y3, y4), n, start, beta, biasRow, columnMask);
+        }
+    }
+
+    /// <summary>C row = sums, beta C + sums, bias + sums, or C + sums, in its first <paramref name="n"/> columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, Vector256<float> sums, int n, DepthChunkStart start, float beta, Vector256<float> bias, Vector256<float> columnMask)
+    {
+        Vector256<float> row = start switch
+        {
+            DepthChunkStart.AddToC => Avx.MaskLoad(c, columnMask) + sums,
+            DepthChunkStart.ScaleC => Vector256.FusedMultiplyAdd(Avx.MaskLoad(c, columnMask), Vector256.Create(beta), sums),
+            DepthChunkStart.Bias => sums + bias,
+            _ => sums,
+        };
+        VectorPieces.StoreFirst(c, row, n);
+    }
+
+    /// <summary>
+    /// A vector whose lane j is the sum of the lanes of v_j for j &lt; 4, and whose lanes 4..7 hold the sum of v_4's: pairs
+    /// of vectors added across neighbouring lanes (within 128-bit halves) twice, then the two halves added.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LaneSums(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3, Vector256<float> v4)
+    {
+        // In each 128-bit half: (v0, v1, v2, v3) each the sum of that half's four elements; and v4's sum in every lane.
+        Vector256<float> quads = Avx.HorizontalAdd(Avx.HorizontalAdd(v0, v1), Avx.HorizontalAdd(v2, v3));
+        Vector256<float> fourth = Avx.HorizontalAdd(v4, v4);
+        fourth = Avx.HorizontalAdd(fourth, fourth);
+
+        // Lower halves of both beside each other, plus the upper halves.
+        return Avx.Permute2x128(quads, fourth, 0x20) + Avx.Permute2x128(quads, fourth, 0x31);
+    }
+}
