@@ -41,7 +41,8 @@ internal static unsafe class NarrowGemm256
 
     /// <summary>
     /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1. Products that
-    /// <see cref="DeepNarrowGemm256.Suits"/> with A as stored go to that form. Element
+    /// <see cref="DeepNarrowGemm256.Suits"/> with A as stored go to that form, and those that
+    /// <see cref="TransposedNarrowGemm256.Suits"/> with A^T and no bias to that one. Element
     /// (i, p) of op(A) is at a + i <paramref name="aRowStep"/> + p <paramref name="aDepthStep"/> (A as stored: its row
     /// stride and 1; A^T: 1 and its row stride). beta = 0 never reads C.
     /// </summary>
@@ -52,6 +53,13 @@ internal static unsafe class NarrowGemm256
         {
             // A as stored, deep and narrow enough that dot products along A's rows leave fewer lanes idle.
             DeepNarrowGemm256.Multiply(a, aRowStep, b, bStride, c, cStride, m, n, k, beta, bias);
+            return;
+        }
+
+        if (aRowStep == 1 && aDepthStep != 1 && bias == null && TransposedNarrowGemm256.Suits(m, n, k))
+        {
+            // A^T, narrow enough that vectors down the columns of C (along A's rows) leave fewer lanes idle.
+            TransposedNarrowGemm256.Multiply(a, aDepthStep, b, bStride, c, cStride, m, n, k, beta);
             return;
         }
 
