@@ -6,12 +6,12 @@ using static Nn.Span.ColumnCounts;
 namespace Nn.Span;
 
 /// <summary>
-/// C = A B + beta C, or A B + bias, for a narrow C and a deep product on processors with AVX2 and FMA but without
-/// AVX-512, as dot products: C[i, j] = A[i, :] . B[:, j]. Rows of A are contiguous and the columns of B are made so (a
-/// chunk of depths at a time, copied onto the stack and padded with zeros to whole vectors), so every lane of every
-/// multiply-add does useful work and nothing is broadcast. Two rows of A share each load of a column, and each column
-/// load serves both rows: a pass over at most five columns keeps ten accumulators and makes ten multiply-adds of seven
-/// loads, where the row-wise tiles (<see cref="NarrowGemm256"/>) broadcast an element of A for every multiply-add.
+/// C = A B + beta C, or A B + bias, for a C of at most five columns and a deep product on processors with AVX2 and FMA
+/// but without AVX-512, as dot products: C[i, j] = A[i, :] . B[:, j]. Rows of A are contiguous and the columns of B are
+/// made so (a chunk of depths at a time, copied onto the stack and padded with zeros to whole vectors), so every lane of
+/// every multiply-add does useful work, where the row-wise tiles (<see cref="NarrowGemm256"/>) use N of 8. Two rows of
+/// A share each load of a column, and each column load serves both rows: ten accumulators, and ten multiply-adds of
+/// seven loads, nothing broadcast.
 /// </summary>
 /// <remarks>
 /// Reads of A stop at the last depth (a masked read for the rest of a vector), and C is written in pieces of its
@@ -20,53 +20,58 @@ namespace Nn.Span;
 [SkipLocalsInit]
 internal static unsafe class DeepNarrowGemm256
 {
-    /// <summary>The widest C this form takes, as <see cref="NarrowGemm256"/>.</summary>
-    public const int MaxColumns = NarrowGemm256.MaxColumns;
+    /// <summary>The widest C this form takes: two rows of five columns are ten accumulators, with two rows of A and a column 13 of 16 registers.</summary>
+    public const int MaxColumns = 5;
 
-    /// <summary>Columns per pass: two rows of five columns are ten accumulators, with two rows of A and a column 13 of 16 registers.</summary>
-    private const int PassColumns = 5;
+    /// <summary>The least depth this form takes.</summary>
+    public const int LeastDepth = 128;
 
-    /// <summary>The floats of op(B)'s columns held at once: 20 KiB, which stays in L1 beside two rows of A.</summary>
+    /// <summary>The floats of B's columns held at once: 20 KiB, which stays in L1 beside two rows of A.</summary>
     private const int ChunkFloats = 5 * 1024;
 
     private const int Lanes = 8;
 
-    /// <summary>The least depth of a product of at most five columns (one pass).</summary>
-    public const int LeastDepthOnePass = 128;
-
-    /// <summary>The least depth of a product of nine or ten columns (two passes).</summary>
-    public const int LeastDepthTwoPasses = 256;
-
-    /// <summary>The least height of a product of nine or ten columns.</summary>
-    public const int LeastRowsTwoPasses = 32;
-
     /// <summary>
     /// Whether the form serves C = A B + beta C of this shape (A and B as stored, on a processor that
-    /// <see cref="NarrowGemm256"/> serves): at most five columns with K &gt;= 128, or nine or ten columns with K &gt;= 256
-    /// and M &gt;= 32. The row-wise tiles fill N of the 8 lanes of a row's vector (N &lt;= 8), or N of 16 (9 to 16), so
-    /// the narrower C, the more of them idle. Against those tiles this form ran 1.6-2.2x faster at 256 x 512 x N for N = 1
-    /// to 5, 1.7x at 4 x 128 x 5, 1.24x at 64 x 128 x 5; 1.16x and 1.26x at 256 x 512 x 9 and 64 x 300 x 9; 1.01-1.10x at
-    /// 256 x 512 x 10, 1.01-1.03x at 64 x 300 x 10 and 32 x 256 x 10. It lost where its fixed costs (the copy of B's
-    /// columns, and the sums across lanes, once per row and column) outweigh the idle lanes: 8 columns (every lane
-    /// used; 0.97x), 6 or 7 (passes of three columns, too few accumulators to cover the multiply-add's latency: 0.90x at
-    /// 64 x 300 x 7), 11 to 16 (three or four passes; 0.62x at 16), shallower products (256 x 128 x 10: 0.87x) and few
-    /// rows (6 x 512 x 10: 0.59x, 16 x 512 x 10: 0.94x). Informal, interleaved in one process, AMD Zen 3.
+    /// <see cref="NarrowGemm256"/> serves): at most five columns, K &gt;= 128. Against the row-wise tiles, which fill N of
+    /// the 8 lanes of each row's vector, it ran 1.6-2.2x faster at 256 x 512 x N for N = 1 to 5 in one hour and 1.34-1.8x
+    /// in another (N = 5 and 2), 1.7x at 4 x 128 x 5, 1.24x at 64 x 128 x 5, 1.4x at 256 x 128 x 4, 1.8-2.8x at 2 and 6 x
+    /// 512 x 4; at K = 64 it gained nothing (256 x 64 x 4: 1.0x). Wider C were measured too, in passes of at most five
+    /// columns, and left to the tiles: nine and ten columns ran 1.01-1.26x faster in one hour and 0.86-0.95x in another
+    /// (256 x 512 x 10, 256 x 512 x 9, 64 x 300 x 9), eight 0.97x, sixteen 0.62x. Informal, interleaved in one process,
+    /// AMD Zen 3 shared with other load.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Suits(int m, int n, int k) =>
-        n <= PassColumns ? k >= LeastDepthOnePass : n is 9 or 10 && k >= LeastDepthTwoPasses && m >= LeastRowsTwoPasses;
+    public static bool Suits(int n, int k) => n <= MaxColumns && k >= LeastDepth;
 
     /// <summary>
-    /// C (M x N, N &lt;= 16) = A B + beta C, plus <paramref name="bias"/> (N values, beta = 0) when it is not null, with
+    /// C (M x N, N &lt;= 5) = A B + beta C, plus <paramref name="bias"/> (N values, beta = 0) when it is not null, with
     /// A's rows contiguous (row stride <paramref name="aStride"/>) and B as stored. With beta = 0, C is only written.
     /// M, N, K &gt;= 1; shapes are checked by the caller.
     /// </summary>
     public static void Multiply(float* a, nint aStride, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
     {
+        switch (n)
+        {
+            case 1: Chunks<One>(a, aStride, b, bStride, c, cStride, m, k, beta, bias); break;
+            case 2: Chunks<Two>(a, aStride, b, bStride, c, cStride, m, k, beta, bias); break;
+            case 3: Chunks<Three>(a, aStride, b, bStride, c, cStride, m, k, beta, bias); break;
+            case 4: Chunks<Four>(a, aStride, b, bStride, c, cStride, m, k, beta, bias); break;
+            case 5: Chunks<Five>(a, aStride, b, bStride, c, cStride, m, k, beta, bias); break;
+            default: throw new ArgumentOutOfRangeException(nameof(n), n, $"Expected 1 to {MaxColumns} columns.");
+        }
+    }
+
+    /// <summary>Depths per chunk: as many whole vectors as fit the chunk's floats for N columns (1024 for 5).</summary>
+    internal static int ChunkDepth(int n) => ChunkFloats / n & ~(Lanes - 1);
+
+    private static void Chunks<TColumns>(float* a, nint aStride, float* b, nint bStride, float* c, nint cStride, int m, int k, float beta, float* bias)
+        where TColumns : struct, IColumnCount
+    {
+        int n = TColumns.Value;
         int chunkDepth = ChunkDepth(n);
         Vector256<float>* memory = stackalloc Vector256<float>[(ChunkFloats / Lanes) + 2];
         float* columns = CacheLine.Align((float*)memory);
-        int passes = (n + PassColumns - 1) / PassColumns;
         for (int p = 0; p < k; p += chunkDepth)
         {
             // columns[j * padded + q] = B[p + q, j], zero from q = depth to the next multiple of 8, so that every step
@@ -77,61 +82,30 @@ internal static unsafe class DeepNarrowGemm256
 
             // The first chunk writes C (beta C, or the bias, added to it); later ones add to it.
             DepthChunkStart start = p > 0 ? DepthChunkStart.AddToC : beta != 0f ? DepthChunkStart.ScaleC : bias != null ? DepthChunkStart.Bias : DepthChunkStart.Overwrite;
+            float* chunkBias = start == DepthChunkStart.Bias ? bias : null;
 
-            // Two rows at a time (an odd last row computed twice and stored once), each pair's N columns in passes of at
-            // most five, as even as they go (10 = 5 + 5, 8 = 4 + 4, 16 = 4 + 4 + 4 + 4), while its rows of A are in L1.
+            // Two rows at a time; an odd last row is computed twice and stored once.
             for (int i = 0; i < m; i += 2)
             {
                 bool pair = i + 1 < m;
                 float* a0 = a + (i * aStride) + p;
-                float* a1 = pair ? a0 + aStride : a0;
                 float* c0 = c + (i * cStride);
-                float* c1 = pair ? c0 + cStride : null;
-                for (int pass = 0, first = 0; pass < passes; pass++)
-                {
-                    int width = (n - first) / (passes - pass);
-                    float* passColumns = columns + (first * padded);
-                    float* passBias = start == DepthChunkStart.Bias ? bias + first : null;
-                    float* passC1 = c1 == null ? null : c1 + first;
-                    switch (width)
-                    {
-                        case 1: RowPair<One>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
-                        case 2: RowPair<Two>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
-                        case 3: RowPair<Three>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
-                        case 4: RowPair<Four>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
-                        default: RowPair<Five>(depth, a0, a1, passColumns, padded, c0 + first, passC1, start, beta, passBias); break;
-                    }
-
-                    first += width;
-                }
+                RowPair<TColumns>(depth, a0, pair ? a0 + aStride : a0, columns, padded, c0, pair ? c0 + cStride : null, start, beta, chunkBias);
             }
         }
     }
 
-    /// <summary>Depths per chunk: as many whole vectors as fit the chunk's floats for N columns (512 for 10, 320 for 16).</summary>
-    internal static int ChunkDepth(int n) => ChunkFloats / n & ~(Lanes - 1);
-
     /// <summary>
-    /// columns[j * padded + q] = B[q, j] for q &lt; <paramref name="depth"/> and j &lt; N, and 0 from q = depth to
-    /// <paramref name="padded"/> (the next multiple of 8): eight rows of B at a time, transposed in registers as two
-    /// 8 x 8 tiles (columns 0..7, and the rest read with masked loads). Nothing past B's N columns or its
-    /// <paramref name="depth"/> rows is read.
+    /// columns[j * padded + q] = B[q, j] for q &lt; <paramref name="depth"/> and j &lt; N (at most 8), and 0 from q = depth
+    /// to <paramref name="padded"/> (the next multiple of 8): eight rows of B at a time read with masked loads and
+    /// transposed in registers. Nothing past B's N columns or its <paramref name="depth"/> rows is read.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CopyColumns(float* b, nint bStride, int depth, int n, float* columns, nint padded)
     {
-        int lower = Math.Min(n, Lanes);
-        Vector256<float> lowerMask = LaneMask.First256(lower);
-        Vector256<float> upperMask = LaneMask.First256(n - Lanes);
+        Vector256<float> columnMask = LaneMask.First256(n);
         for (int q = 0; q < depth; q += Lanes)
         {
-            int rows = Math.Min(Lanes, depth - q);
-            float* block = b + (q * bStride);
-            CopyTile(block, bStride, rows, lowerMask, columns + q, padded, lower);
-            if (n > Lanes)
-            {
-                CopyTile(block + Lanes, bStride, rows, upperMask, columns + (Lanes * padded) + q, padded, n - Lanes);
-            }
+            CopyTile(b + (q * bStride), bStride, Math.Min(Lanes, depth - q), columnMask, columns + q, padded, n);
         }
     }
 
@@ -179,7 +153,6 @@ internal static unsafe class DeepNarrowGemm256
         Vector256<float> y0 = zero, y1 = zero, y2 = zero, y3 = zero, y4 = zero;
         Vector256<float> tail = LaneMask.First256(depth % Lanes);
         int whole = depth & ~(Lanes - 1);
-        nint ahead = (nint)(2 * (a1 - a0)); // two rows of A (0 for a last, unpaired row)
         for (int q = 0; q < depth; q += Lanes)
         {
             // x_j += A[i, q..q+8] * B[q..q+8, j], y_j += A[i + 1, q..q+8] * B[q..q+8, j]; A's rows end at the last depth
@@ -196,11 +169,6 @@ internal static unsafe class DeepNarrowGemm256
                 r1 = Avx.MaskLoad(a1 + q, tail);
             }
 
-            // The next pair of rows, the same distance ahead (a hint: it never faults, past A's end either). A (256 x 512
-            // in the network's h W2) comes from L3; under load from other processes the hints ran 1.05-1.10x faster there
-            // (informal, interleaved in one process, AMD Zen 3).
-            Sse.Prefetch0(a0 + q + ahead);
-            Sse.Prefetch0(a1 + q + ahead);
             float* bq = b + q;
             Vector256<float> bj = Vector256.Load(bq);
             x0 = Vector256.FusedMultiplyAdd(r0, bj, x0);

@@ -49,9 +49,9 @@ internal static unsafe class NarrowGemm256
     public static void Multiply(
         float* a, nint aRowStep, nint aDepthStep, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias)
     {
-        if (aDepthStep == 1 && DeepNarrowGemm256.Suits(m, n, k))
+        if (aDepthStep == 1 && DeepNarrowGemm256.Suits(n, k))
         {
-            // A as stored, deep and narrow enough that dot products along A's rows leave fewer lanes idle.
+            // A as stored, at most five columns and deep enough that dot products along A's rows pay for their setup.
             DeepNarrowGemm256.Multiply(a, aRowStep, b, bStride, c, cStride, m, n, k, beta, bias);
             return;
         }
