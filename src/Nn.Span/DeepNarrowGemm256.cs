@@ -102,38 +102,10 @@ internal static unsafe class DeepNarrowGemm256
     /// </summary>
     private static void CopyColumns(float* b, nint bStride, int depth, int n, float* columns, nint padded)
     {
-        Vector256<float> columnMask = LaneMask.First256(n);
         for (int q = 0; q < depth; q += Lanes)
         {
-            CopyTile(b + (q * bStride), bStride, Math.Min(Lanes, depth - q), columnMask, columns + q, padded, n);
+            TileTranspose256.CopyMasked(b + (q * bStride), bStride, Math.Min(Lanes, depth - q), n, columns + q, padded, Lanes);
         }
-    }
-
-    /// <summary>
-    /// destination[j * stride + r] = source[r, j] for r &lt; 8 and j &lt; <paramref name="width"/> (the lanes of
-    /// <paramref name="mask"/>), with rows from <paramref name="rows"/> on as zeros.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyTile(float* source, nint sourceStride, int rows, Vector256<float> mask, float* destination, nint stride, int width)
-    {
-        Vector256<float> zero = Vector256<float>.Zero;
-        Vector256<float> r0 = Avx.MaskLoad(source, mask);
-        Vector256<float> r1 = rows > 1 ? Avx.MaskLoad(source + sourceStride, mask) : zero;
-        Vector256<float> r2 = rows > 2 ? Avx.MaskLoad(source + (2 * sourceStride), mask) : zero;
-        Vector256<float> r3 = rows > 3 ? Avx.MaskLoad(source + (3 * sourceStride), mask) : zero;
-        Vector256<float> r4 = rows > 4 ? Avx.MaskLoad(source + (4 * sourceStride), mask) : zero;
-        Vector256<float> r5 = rows > 5 ? Avx.MaskLoad(source + (5 * sourceStride), mask) : zero;
-        Vector256<float> r6 = rows > 6 ? Avx.MaskLoad(source + (6 * sourceStride), mask) : zero;
-        Vector256<float> r7 = rows > 7 ? Avx.MaskLoad(source + (7 * sourceStride), mask) : zero;
-        TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-        r0.Store(destination);
-        if (width > 1) r1.Store(destination + stride);
-        if (width > 2) r2.Store(destination + (2 * stride));
-        if (width > 3) r3.Store(destination + (3 * stride));
-        if (width > 4) r4.Store(destination + (4 * stride));
-        if (width > 5) r5.Store(destination + (5 * stride));
-        if (width > 6) r6.Store(destination + (6 * stride));
-        if (width > 7) r7.Store(destination + (7 * stride));
     }
 
     /// <summary>

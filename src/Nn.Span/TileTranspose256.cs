@@ -42,10 +42,11 @@ internal static unsafe class TileTranspose256
 
     /// <summary>
     /// <see cref="Copy"/> eight columns at a time with masked loads, missing rows as zeros, and each step stored in
-    /// pieces of its first <paramref name="height"/> lanes.
+    /// pieces of its first <paramref name="height"/> lanes. Also the copy of a narrow B's columns (at most 8 of them)
+    /// for the dot-product form, eight rows at a time (<see cref="DeepNarrowGemm256"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CopyMasked(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
+    public static void CopyMasked(float* source, nint sourceStride, int rows, int depth, float* destination, nint destinationStride, int height)
     {
         Debug.Assert(height is 4 or 6 or Size && rows >= 0 && rows <= height, "4, 6 or 8 lanes of each column, of at most as many rows");
         for (int column = 0; column < depth; column += Size)

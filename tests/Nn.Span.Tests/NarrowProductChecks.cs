@@ -1,8 +1,51 @@
 namespace Nn.Span.Tests;
 
-/// <summary>The checks the narrow-C kernel tests share: a product against its double sums, and special values.</summary>
-internal static class NarrowProductChecks
+/// <summary>
+/// The checks the narrow-C kernel tests share: a product against its double sums, the same with its operands at the
+/// ends of accessible memory, and special values.
+/// </summary>
+internal static unsafe class NarrowProductChecks
 {
+    /// <summary>A kernel's product of A and B into C, given their addresses (shapes and strides fixed by the caller).</summary>
+    public delegate void Product(float* a, float* b, float* c);
+
+    /// <summary>The sum of the K terms <paramref name="term"/> gives for p = 0 .. K - 1, in double, with the sum of their magnitudes.</summary>
+    public static (double Sum, double Magnitude) Terms(int k, Func<int, double> term)
+    {
+        double sum = 0, magnitude = 0;
+        for (int p = 0; p < k; p++)
+        {
+            double value = term(p);
+            sum += value;
+            magnitude += Math.Abs(value);
+        }
+
+        return (sum, magnitude);
+    }
+
+    /// <summary>
+    /// C (M x N, contiguous, beta = 0) = <paramref name="multiply"/> of A and B (contiguous) with each of the three copied
+    /// flush against an inaccessible page (<see cref="ProtectedPages"/>), so that any read or write one element past a
+    /// matrix faults; then C against <paramref name="expected"/>, as <see cref="AssertProduct"/>.
+    /// </summary>
+    public static void AssertAtPageEnds(
+        float[] a, float[] b, int m, int n, int k, Product multiply, Func<int, int, (double Sum, double Magnitude)> expected, string context)
+    {
+        using var aPages = new ProtectedPages(a.Length * sizeof(float));
+        using var bPages = new ProtectedPages(b.Length * sizeof(float));
+        using var cPages = new ProtectedPages(m * n * sizeof(float));
+        Span<float> aPlaced = aPages.Place<float>(a, atEnd: true);
+        Span<float> bPlaced = bPages.Place<float>(b, atEnd: true);
+        Span<float> cPlaced = cPages.Place<float>(new float[m * n], atEnd: true);
+        fixed (float* pa = aPlaced, pb = bPlaced, pc = cPlaced)
+        {
+            multiply(pa, pb, pc);
+        }
+
+        float[] c = cPlaced.ToArray();
+        AssertProduct(c, (float[])c.Clone(), m, n, k, 0, expected, context);
+    }
+
     /// <summary>
     /// C (M x N with a gap of <paramref name="pitch"/> after each row, then a guard) against the double sums
     /// <paramref name="expected"/> gives for (i, j): within 2 (K + 2) eps sum |terms| (eps = 2^-24), the gaps and the

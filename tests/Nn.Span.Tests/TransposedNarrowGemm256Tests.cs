@@ -98,30 +98,9 @@ public sealed unsafe class TransposedNarrowGemm256Tests
         var random = new Random(m + n + k);
         float[] a = Reference.Uniform<float>(random, k * m, -1, 1);
         float[] b = Reference.Uniform<float>(random, k * n, -1, 1);
-        using var aPages = new ProtectedPages(a.Length * sizeof(float));
-        using var bPages = new ProtectedPages(b.Length * sizeof(float));
-        using var cPages = new ProtectedPages(m * n * sizeof(float));
-        Span<float> aPlaced = aPages.Place<float>(a, atEnd: true);
-        Span<float> bPlaced = bPages.Place<float>(b, atEnd: true);
-        Span<float> cPlaced = cPages.Place<float>(new float[m * n], atEnd: true);
-        fixed (float* pa = aPlaced, pb = bPlaced, pc = cPlaced)
-        {
-            TransposedNarrowGemm256.Multiply(pa, m, pb, n, pc, n, m, n, k, 0f);
-        }
-
-        float[] c = cPlaced.ToArray();
-        NarrowProductChecks.AssertProduct(c, (float[])c.Clone(), m, n, k, 0, (i, j) =>
-        {
-            double sum = 0, magnitude = 0;
-            for (int p = 0; p < k; p++)
-            {
-                double term = a[(p * m) + i] * (double)b[(p * n) + j];
-                sum += term;
-                magnitude += Math.Abs(term);
-            }
-
-            return (sum, magnitude);
-        }, $"{m} x {n} x {k} at page ends");
+        NarrowProductChecks.AssertAtPageEnds(
+            a, b, m, n, k, (pa, pb, pc) => TransposedNarrowGemm256.Multiply(pa, m, pb, n, pc, n, m, n, k, 0f),
+            (i, j) => NarrowProductChecks.Terms(k, p => a[(p * m) + i] * (double)b[(p * n) + j]), $"{m} x {n} x {k} at page ends");
     }
 
     /// <summary>
@@ -161,13 +140,7 @@ public sealed unsafe class TransposedNarrowGemm256Tests
         string context = $"{m} x {n} x {k}, beta {beta}{(throughGemm ? ", through Gemm" : "")}";
         NarrowProductChecks.AssertProduct(c, original, m, n, k, Pitch, (i, j) =>
         {
-            double sum = 0, magnitude = 0;
-            for (int p = 0; p < k; p++)
-            {
-                double term = a[(p * (m + Pitch)) + i] * (double)b[(p * (n + Pitch)) + j];
-                sum += term;
-                magnitude += Math.Abs(term);
-            }
+            (double sum, double magnitude) = NarrowProductChecks.Terms(k, p => a[(p * (m + Pitch)) + i] * (double)b[(p * (n + Pitch)) + j]);
 
             double added = beta != 0f ? beta * (double)original[(i * (n + Pitch)) + j] : 0;
             return (sum + added, magnitude + Math.Abs(added));
