@@ -350,6 +350,9 @@ public sealed class GemmTests
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), new ReadOnlySpan2D<float>(b, 0, 512, 10, 0), new Span2D<float>(c, 0, 256, 10, 0), workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 600, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 10, 600, 0), Transpose.Transposed, new Span2D<float>(c, 0, 256, 10, 0), 0.5f, workspace);
 
+            // At most five columns and K >= 128: dot products along A's rows with AVX2 (B's columns copied onto the stack).
+            Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 256, 512, 0), new ReadOnlySpan2D<float>(b, 0, 512, 5, 0), new Span2D<float>(c, 0, 256, 5, 0), workspace);
+
             // Dot products at a shallower depth with enough rows (the digits network's logits).
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 64, 128, 0), new ReadOnlySpan2D<float>(b, 0, 128, 10, 0), new Span2D<float>(c, 0, 64, 10, 0), workspace);
 
