@@ -142,8 +142,10 @@ internal static class MatrixProduct
 
     /// <summary>
     /// C = epilogue(op(A) op(B)): the product, then <paramref name="epilogue"/> on every element. Float products on
-    /// the direct and the packed paths apply it to each tile (up to 12 x 32) right after its last store, while it is in L1;
-    /// the others (double, or no packing room) run it as one pass over each row of C after the product.
+    /// the direct and the packed paths apply it to each tile (up to 12 x 32) or, with AVX2, each strip of C (6 rows
+    /// across one B block) right after its last store, while it is in L1; a narrow C with AVX2 (<see cref="NarrowGemm256"/>)
+    /// adds the bias as it stores its rows, then takes the sigmoid in one pass; the others (double, or no packing room)
+    /// run it as one pass over each row of C after the product.
     /// </summary>
     /// <param name="a">A, or A^T when <paramref name="opA"/> is <see cref="Operand.Transposed"/>.</param>
     /// <param name="opA">How A is used.</param>
@@ -182,7 +184,9 @@ internal static class MatrixProduct
             return;
         }
 
-        if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && Vector512.IsHardwareAccelerated && packing.Length >= GemmBlocking.PackingLength<T>(k, n))
+        // The packed product wherever Multiply would take it: with AVX2 and no AVX-512, a narrow C goes to NarrowGemm256 below.
+        if (typeof(T) == typeof(float) && k > 0 && m > 0 && n > 0 && GemmBlocking.HasPackedKernel && !NarrowGemm256.Takes(m, n, Operand.AsIs) &&
+            packing.Length >= GemmBlocking.PackingLength<T>(k, n))
         {
             fixed (T* panels = packing)
             fixed (T* biasPointer = bias)

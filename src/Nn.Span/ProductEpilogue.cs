@@ -114,13 +114,19 @@ internal static unsafe class EpilogueKernel
 /// </summary>
 internal unsafe interface ITileEpilogue
 {
-    /// <summary>Whether <see cref="Apply"/> reads the bias.</summary>
+    /// <summary>Whether <c>Apply</c> reads the bias.</summary>
     static abstract bool ReadsBias { get; }
 
     /// <summary>Whether the store adds beta times C's previous contents to the accumulator (beta != 0) first.</summary>
     static abstract bool ReadsC { get; }
 
     static abstract Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask);
+
+    /// <summary>Whether the Vector256 <see cref="Apply(Vector256{float}, Vector256{float}, Vector256{float})"/> reads the sigmoid output.</summary>
+    static abstract bool ReadsSigmoid { get; }
+
+    /// <summary>The same step on eight lanes, with the bias and the sigmoid output already loaded (zero where not read).</summary>
+    static abstract Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid);
 }
 
 /// <summary>c = acc.</summary>
@@ -132,6 +138,11 @@ internal readonly unsafe struct NoEpilogue : ITileEpilogue
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator;
+
+    public static bool ReadsSigmoid => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid) => accumulator;
 }
 
 /// <summary>c = acc + beta c: the plain product with beta != 0.</summary>
@@ -143,6 +154,11 @@ internal readonly unsafe struct ScaledCEpilogue : ITileEpilogue
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator;
+
+    public static bool ReadsSigmoid => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid) => accumulator;
 }
 
 /// <summary>c = acc + bias[j].</summary>
@@ -154,6 +170,11 @@ internal readonly unsafe struct AddBiasEpilogue : ITileEpilogue
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) => accumulator + bias;
+
+    public static bool ReadsSigmoid => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid) => accumulator + bias;
 }
 
 /// <summary>c = sigma(acc + bias[j]).</summary>
@@ -166,6 +187,11 @@ internal readonly unsafe struct BiasSigmoidEpilogue : ITileEpilogue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> accumulator, Vector512<float> bias, float* sigmoid, Vector512<float> mask) =>
         FloatExponential.SigmoidOperator.Invoke(accumulator + bias);
+
+    public static bool ReadsSigmoid => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid) => FloatExponential.SigmoidOperator.Invoke(accumulator + bias);
 }
 
 /// <summary>c = acc * h (1 - h), h the sigmoid output at the same position.</summary>
@@ -181,4 +207,9 @@ internal readonly unsafe struct SigmoidSlopeEpilogue : ITileEpilogue
         Vector512<float> h = Avx512F.MaskLoad(sigmoid, mask, Vector512<float>.Zero);
         return accumulator * (h * (Vector512<float>.One - h));
     }
+
+    public static bool ReadsSigmoid => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> accumulator, Vector256<float> bias, Vector256<float> sigmoid) => accumulator * (sigmoid * (Vector256<float>.One - sigmoid));
 }

@@ -311,6 +311,8 @@ public sealed class MatrixProductTests
     [InlineData(33, 10, 300)] // deep and narrow: dot products over chunks of op(B)'s columns
     [InlineData(5, 12, 513)]
     [InlineData(2, 1, 256)]
+    [InlineData(10, 45, 64)]  // with AVX2: a strip of 6 rows and one of 4, each ending in 5 columns of a partial vector
+    [InlineData(20, 300, 600)] // with AVX2: two K blocks and B blocks of 128, 128 and 44 columns; the epilogue after the last K block only
     public void Product_epilogues_match_the_product_followed_by_the_element_wise_step(int m, int n, int k)
     {
         foreach (ProductEpilogue epilogue in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })

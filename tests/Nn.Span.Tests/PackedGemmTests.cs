@@ -52,24 +52,26 @@ public sealed unsafe class PackedGemmTests
     }
 
     [Theory]
-    [InlineData(13, 40, 30)]   // two panels of 8, the second partial
+    [InlineData(13, 40, 30)]   // two panels of 8, the second partial (AVX2: two strips of 6 and one of 1)
     [InlineData(20, 33, 600)]  // one panel of 12 and one of 8, two K blocks
     [InlineData(44, 65, 70)]   // three panels of 12 and one of 8
     [InlineData(70, 40, 520)]  // six panels of 12, the last of 10 rows
     [InlineData(256, 48, 100)] // M blocks of 120, 120 and 16: the last as two panels of 8
+    [InlineData(10, 45, 64)]   // AVX2: a strip of 6 rows and one of 4, each ending in 5 columns of a partial vector
+    [InlineData(97, 300, 520)] // AVX2: two K blocks, B blocks of 128, 128 and 44 columns, 16 strips of 6 and one of 1
+    [InlineData(256, 512, 10)] // AVX2: mnist's dZ1 shape, one K block and all 512 columns in one B block
     public void Packed_product_epilogues_equal_the_plain_product_followed_by_the_float_step(int m, int n, int k)
     {
-        // The fused epilogues are AVX-512 code, which the products take only where Vector512 is accelerated.
-        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || !System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-        {
-            return;
-        }
+        Assert.SkipUnless(GemmBlocking.HasPackedKernel, "The packed kernels need AVX-512, or AVX2 with FMA.");
 
+        // C and h are strided views (gaps of 3 and 5 after each row) filled with a sentinel, which the gaps keep.
+        const int pitchC = 3, pitchH = 5;
+        const float sentinel = 1234.5f;
         var random = new Random((m * 7) + n);
         float[] a = Fill<float>(random, m * k);
         float[] b = Fill<float>(random, k * n);
         float[] bias = Fill<float>(random, n);
-        float[] sigmoid = Fill<float>(random, m * n).Select(x => (x + 1) / 2).ToArray();
+        float[] sigmoid = Fill<float>(random, m * (n + pitchH)).Select(x => (x + 1) / 2).ToArray();
         float[] plain = new float[m * n];
         var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
         fixed (float* panels = packing.Span)
@@ -79,20 +81,82 @@ public sealed unsafe class PackedGemmTests
             PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(plain, m, n), 0f, panels, packing.Length);
             foreach (ProductEpilogue kind in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })
             {
-                float[] fused = Enumerable.Repeat(float.NaN, m * n).ToArray();
-                var epilogue = new EpilogueArguments(kind, biasPointer, sigmoidPointer, n);
-                PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, m, n), 0f, panels, packing.Length, epilogue, false);
-                for (int i = 0; i < m * n; i++)
+                float[] fused = Enumerable.Repeat(sentinel, m * (n + pitchC)).ToArray();
+                var epilogue = new EpilogueArguments(kind, biasPointer, sigmoidPointer, n + pitchH);
+                PackedGemm.Multiply(
+                    new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, 0, m, n, pitchC), 0f,
+                    panels, packing.Length, epilogue, false);
+                for (int i = 0; i < m; i++)
                 {
-                    // The epilogue takes the tile the kernel stored, so each entry is the plain product's, then the step.
-                    float h = sigmoid[i];
+                    for (int j = 0; j < n; j++)
+                    {
+                        // The epilogue takes the tile (or strip) the kernel stored, so each entry is the plain product's, then the step.
+                        float p = plain[(i * n) + j];
+                        float h = sigmoid[(i * (n + pitchH)) + j];
+                        float expected = kind switch
+                        {
+                            ProductEpilogue.AddBias => p + bias[j],
+                            ProductEpilogue.AddBiasThenSigmoid => FloatExponential.SigmoidOperator.Invoke(p + bias[j]),
+                            _ => p * (h * (1f - h)),
+                        };
+                        float actual = fused[(i * (n + pitchC)) + j];
+                        Assert.True(expected.Equals(actual), $"{kind}, {m}x{n}x{k}: entry ({i}, {j}) is {actual}, expected {expected}");
+                    }
+
+                    for (int g = 0; g < pitchC; g++)
+                    {
+                        Assert.Equal(sentinel, fused[(i * (n + pitchC)) + n + g]);
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(13, 45, 70)] // strips of 6, 6 and 1 rows (AVX2), rows ending in 5 columns of a partial vector
+    [InlineData(20, 33, 600)] // two K blocks; 33 columns: one column past two whole panels
+    [InlineData(9, 8, 20)]   // whole vectors only
+    public void Packed_product_epilogues_stay_within_c_h_and_the_bias_against_inaccessible_pages(int m, int n, int k)
+    {
+        Assert.SkipUnless(GemmBlocking.HasPackedKernel, "The packed kernels need AVX-512, or AVX2 with FMA.");
+        Assert.SkipUnless(ProtectedPages.Available, "Needs mmap and mprotect.");
+        var random = new Random(m + n + k);
+        float[] a = Fill<float>(random, m * k);
+        float[] b = Fill<float>(random, k * n);
+        float[] plain = new float[m * n];
+        var packing = new AlignedBuffer<float>(GemmBlocking.PackingLength<float>(k, n));
+
+        // C, h and the bias each end flush against an inaccessible page: a vector that reads or writes a lane past
+        // the last column of C's or h's last row, or past the bias, faults at once.
+        using var cPages = new ProtectedPages((long)m * n * sizeof(float));
+        using var hPages = new ProtectedPages((long)m * n * sizeof(float));
+        using var biasPages = new ProtectedPages(n * sizeof(float));
+        float[] hValues = Fill<float>(random, m * n).Select(x => (x + 1) / 2).ToArray();
+        Span<float> h = hPages.Place<float>(hValues, atEnd: true);
+        Span<float> bias = biasPages.Place<float>(Fill<float>(random, n), atEnd: true);
+        fixed (float* panels = packing.Span)
+        fixed (float* biasPointer = bias)
+        fixed (float* hPointer = h)
+        {
+            PackedGemm.Multiply(new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(plain, m, n), 0f, panels, packing.Length);
+            foreach (ProductEpilogue kind in new[] { ProductEpilogue.AddBias, ProductEpilogue.AddBiasThenSigmoid, ProductEpilogue.TimesSigmoidDerivative })
+            {
+                Span<float> c = cPages.Place<float>(new float[m * n], atEnd: true);
+                PackedGemm.Multiply(
+                    new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, c.AsSpan2D(m, n), 0f, panels, packing.Length,
+                    new EpilogueArguments(kind, biasPointer, hPointer, n), false);
+
+                // The last row, where the pages begin: the plain product's entries, then the step.
+                for (int j = 0; j < n; j++)
+                {
+                    int index = ((m - 1) * n) + j;
                     float expected = kind switch
                     {
-                        ProductEpilogue.AddBias => plain[i] + bias[i % n],
-                        ProductEpilogue.AddBiasThenSigmoid => FloatExponential.SigmoidOperator.Invoke(plain[i] + bias[i % n]),
-                        _ => plain[i] * (h * (1f - h)),
+                        ProductEpilogue.AddBias => plain[index] + bias[j],
+                        ProductEpilogue.AddBiasThenSigmoid => FloatExponential.SigmoidOperator.Invoke(plain[index] + bias[j]),
+                        _ => plain[index] * (h[index] * (1f - h[index])),
                     };
-                    Assert.True(expected.Equals(fused[i]), $"{kind}, {m}x{n}x{k}: entry ({i / n}, {i % n}) is {fused[i]}, expected {expected}");
+                    Assert.True(expected.Equals(c[index]), $"{kind}, {m}x{n}x{k}: C[{m - 1}, {j}] is {c[index]}, expected {expected}");
                 }
             }
         }
