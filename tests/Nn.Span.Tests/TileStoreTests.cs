@@ -23,10 +23,7 @@ public sealed unsafe class TileStoreTests
     private static void CheckEveryShape<TStores>()
         where TStores : struct
     {
-        if (!Avx512F.IsSupported)
-        {
-            return; // the tiles run on AVX-512 hardware only
-        }
+        Assert.SkipUnless(Avx512F.IsSupported, "The tiles run on AVX-512 hardware only.");
 
         for (int width = 1; width <= 16; width++)
         {

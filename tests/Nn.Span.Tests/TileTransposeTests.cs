@@ -11,10 +11,7 @@ public sealed unsafe class TileTransposeTests
     [Fact]
     public void Copy_writes_the_transpose_and_nothing_else()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-        {
-            return; // the copy is only called on AVX-512 hardware
-        }
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "The copy is only called on AVX-512 hardware.");
 
         var random = new Random(1601);
         foreach (int rows in Sizes)
@@ -50,10 +47,7 @@ public sealed unsafe class TileTransposeTests
     [InlineData(8)]
     public void Panel_holds_its_rows_and_nothing_else(int height)
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-        {
-            return;
-        }
+        Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "The panels of 12 and 8 rows are only packed on AVX-512 hardware.");
 
         var random = new Random(1619 + height);
         foreach (int depth in new[] { 1, 2, 15, 16, 17, 33, 40 })
