@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -155,7 +156,7 @@ internal static unsafe class GemmPacking
     /// Intel Xeon (Sapphire Rapids class), both compiled fully: 784 x 512 took 48 us in sixteen-row groups against
     /// 59 us row by row, or 64 against 114 us after a copy of the same size had passed through the caches;
     /// 1024 x 1024, 207 against 298 us, or 266 against 552 us; a plain copy of the same bytes, 70-84 and 200-270 us.
-    /// The loop is compiled once per panel width (<see cref="IPanelRowBytes"/>), so that each row's copy is a fixed
+    /// The loop is compiled once per panel width (a type of each row size), so that each row's copy is a fixed
     /// pair of loads and stores: with the width tested at every row, an AMD Zen 3 core packed a 784 x 512 B (W = 16)
     /// in 94 us against 65 us, a 64 x 128 one in 1.19 against 0.87 us, and 64 x 64 of A^T (W = 6) in 2.08 against 1.52 us
     /// (medians, alternating in one process); the digits step ran 1.024x as fast, mnist 1.006x, 256x784x512 1.004x and
@@ -167,25 +168,25 @@ internal static unsafe class GemmPacking
         switch (panelWidth * sizeof(T))
         {
             case 16:
-                DealRows<T, Bytes16>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row16>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 24:
-                DealRows<T, Bytes24>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row24>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 32:
-                DealRows<T, Bytes32>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row32>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 48:
-                DealRows<T, Bytes48>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row48>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 64:
-                DealRows<T, Bytes64>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row64>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 96:
-                DealRows<T, Bytes96>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row96>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             case 128:
-                DealRows<T, Bytes128>(source, rowStride, depth, width, panelWidth, packed);
+                DealRows<T, Row128>(source, rowStride, depth, width, panelWidth, packed);
                 break;
             default:
                 // Panel rows are MR or NR elements of float or double: no other size comes here.
@@ -193,30 +194,34 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary><see cref="DealRows{T}"/> for panel rows of <typeparamref name="TRow"/>'s size.</summary>
+    /// <summary>
+    /// <see cref="DealRows{T}"/> for panel rows of <typeparamref name="TRow"/>'s size (<c>Unsafe.SizeOf</c>, a constant in
+    /// each compiled copy).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void DealRows<T, TRow>(T* source, nint rowStride, int depth, int width, int panelWidth, T* packed)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TRow : struct, IPanelRowBytes
+        where TRow : struct
     {
+        int panelRowBytes = Unsafe.SizeOf<TRow>();
         int fullPanels = width / panelWidth;
         int tail = width - (fullPanels * panelWidth);
         nint panelLength = (nint)panelWidth * depth;
-        nint rowBytes = rowStride * sizeof(T);
+        nint sourceRowBytes = rowStride * sizeof(T);
         for (int first = 0; first < depth; first += DealtRows)
         {
             int rows = Math.Min(DealtRows, depth - first);
             byte* fromBlock = (byte*)(source + (first * rowStride));
             T* targetBlock = packed + ((nint)first * panelWidth);
-            for (int panel = 0; panel < fullPanels; panel++, fromBlock += TRow.Bytes, targetBlock += panelLength)
+            for (int panel = 0; panel < fullPanels; panel++, fromBlock += panelRowBytes, targetBlock += panelLength)
             {
                 // packed[panel][first + r][:] = source[first + r, panel W ..]: one contiguous run of rows x W elements
                 byte* from = fromBlock;
                 byte* target = (byte*)targetBlock;
-                byte* end = target + (rows * TRow.Bytes);
-                for (; target < end; from += rowBytes, target += TRow.Bytes)
+                byte* end = target + (rows * panelRowBytes);
+                for (; target < end; from += sourceRowBytes, target += panelRowBytes)
                 {
-                    CopyPanelRow(from, target, TRow.Bytes);
+                    CopyPanelRow(from, target, panelRowBytes);
                 }
             }
 
@@ -235,8 +240,9 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// One row of a panel in whole vectors (with a constant <paramref name="bytes"/>, only its case is compiled). AVX-512 kernel: 32 or 48 bytes (8 or 12 floats of A), 64 or 96 (8 or 12
-    /// doubles), 128 (NR of either). AVX2 kernel: 16 or 24 bytes (4 or 6 floats of A), 32 or 48 (4 or 6 doubles), 64 (NR).
+    /// One row of a panel in whole vectors; with a constant <paramref name="bytes"/> only its case is compiled.
+    /// AVX-512 kernel: 32 or 48 bytes (8 or 12 floats of A), 64 or 96 (8 or 12 doubles), 128 (NR of either). AVX2
+    /// kernel: 16 or 24 bytes (4 or 6 floats of A), 32 or 48 (4 or 6 doubles), 64 (NR).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyPanelRow(byte* from, byte* to, int bytes)
@@ -278,44 +284,26 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>The bytes of one panel row, as a type, so that <see cref="DealRows{T, TRow}"/> is compiled for each size.</summary>
-    private interface IPanelRowBytes
-    {
-        static abstract int Bytes { get; }
-    }
+    // Stand-ins the size of each panel row: DealRows<T, TRow> is compiled once per size, and its copy of a row
+    // (CopyPanelRow with Unsafe.SizeOf<TRow>(), a constant there) is one fixed run of loads and stores.
+    [StructLayout(LayoutKind.Sequential, Size = 16)]
+    private struct Row16;
 
-    private readonly struct Bytes16 : IPanelRowBytes
-    {
-        public static int Bytes => 16;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 24)]
+    private struct Row24;
 
-    private readonly struct Bytes24 : IPanelRowBytes
-    {
-        public static int Bytes => 24;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 32)]
+    private struct Row32;
 
-    private readonly struct Bytes32 : IPanelRowBytes
-    {
-        public static int Bytes => 32;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 48)]
+    private struct Row48;
 
-    private readonly struct Bytes48 : IPanelRowBytes
-    {
-        public static int Bytes => 48;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
+    private struct Row64;
 
-    private readonly struct Bytes64 : IPanelRowBytes
-    {
-        public static int Bytes => 64;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 96)]
+    private struct Row96;
 
-    private readonly struct Bytes96 : IPanelRowBytes
-    {
-        public static int Bytes => 96;
-    }
-
-    private readonly struct Bytes128 : IPanelRowBytes
-    {
-        public static int Bytes => 128;
-    }
+    [StructLayout(LayoutKind.Sequential, Size = 128)]
+    private struct Row128;
 }
