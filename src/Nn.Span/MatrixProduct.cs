@@ -69,19 +69,25 @@ internal static class MatrixProduct
 
         if (typeof(T) == typeof(float) && NarrowGemm256.Takes(m, n, Operand.AsIs) && opB == Operand.Transposed && packing.Length >= (long)k * n)
         {
-            // A narrow C times B^T (a tiny hidden layer's dZ2 W2^T): op(B), K x N with N <= 16, copied into the packing
-            // room as stored rows first.
-            Span2D<T> copy = packing[..(k * n)].AsSpan2D(k, n);
-            for (int p = 0; p < k; p++)
+            // A narrow C times B^T (a tiny hidden layer's dZ2 W2^T, or the dZ1 W1^T of a batch of one): op(B), K x N,
+            // copied into the packing room as stored rows first, each row of B read once, left to right, into a column
+            // of the copy (through pointers: with the views' indexers, 1 x 10 x 32 ran 1.14-1.16x slower, interleaved).
+            nint bStride = MatrixMemory.RowStride(b);
+            fixed (T* source = &b.DangerousGetReference())
+            fixed (T* copy = packing)
             {
-                Span<T> row = copy.GetRowSpan(p);
                 for (int j = 0; j < n; j++)
                 {
-                    row[j] = b[j, p];
+                    T* row = source + (j * bStride);
+                    for (int p = 0; p < k; p++)
+                    {
+                        // op(B)[p, j] = B[j, p]
+                        copy[(p * n) + j] = row[p];
+                    }
                 }
             }
 
-            NarrowFloat(a, opA, copy, c, float.CreateTruncating(beta), default);
+            NarrowFloat(a, opA, packing[..(k * n)].AsSpan2D(k, n), c, float.CreateTruncating(beta), default);
             return;
         }
 

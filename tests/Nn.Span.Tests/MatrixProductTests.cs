@@ -27,6 +27,12 @@ public sealed class MatrixProductTests
 
         /// <summary>The overload without packing: the direct form.</summary>
         NoPacking,
+
+        /// <summary>
+        /// Exactly K N elements of packing room, flush against an inaccessible page where the platform makes one: the
+        /// copy of op(B) for a narrow C times B^T fills it to its last element, and one element further faults.
+        /// </summary>
+        CopyRoomAtPageEnd,
     }
 
     public static TheoryData<int, int, int> Shapes()
@@ -145,6 +151,16 @@ public sealed class MatrixProductTests
                 break;
             case Route.EmptyPacking:
                 MatrixProduct.Multiply(a, opA, b, opB, c, beta, Span<T>.Empty);
+                break;
+            case Route.CopyRoomAtPageEnd when ProtectedPages.Available:
+                using (var pages = new ProtectedPages((long)k * c.Width * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()))
+                {
+                    MatrixProduct.Multiply(a, opA, b, opB, c, beta, pages.Place<T>(new T[k * c.Width], atEnd: true));
+                }
+
+                break;
+            case Route.CopyRoomAtPageEnd:
+                MatrixProduct.Multiply(a, opA, b, opB, c, beta, new T[k * c.Width]);
                 break;
             default:
                 MatrixProduct.Multiply(a, opA, b, opB, c, beta);
