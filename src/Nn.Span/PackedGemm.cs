@@ -75,7 +75,7 @@ internal static unsafe class PackedGemm
         {
             if (!GemmBlocking.UsesVector512Kernel && !readATransposedInPlace)
             {
-                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, finish, epilogue);
+                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, epilogue);
                 return;
             }
 
@@ -174,16 +174,17 @@ internal static unsafe class PackedGemm
     /// 256x784x512 1.02-1.04x as fast, 512x1024x1024 1.03x, 512x1000x1024 with B^T 1.08x, 1024x512x1024 with A^T 1.02x,
     /// 784x256x512 with A^T 0.98-1.06x; the mnist step 1.06x, wide 1.05x. Shallow products (K of 10 or 32), which took
     /// their tiles along the rows already (with all of N in one B block), ran 1.00-1.04x.
-    /// With <paramref name="finish"/>, the float epilogue runs over each strip right after its last K block
+    /// With a float <paramref name="epilogue"/>, it runs over each strip right after its last K block
     /// (<see cref="EpilogueKernel256"/>), where the network had run it as passes over every row of C after the product:
     /// the digits step ran 1.015-1.019x as fast, mnist 0.995x and wide 0.990x (noise: the sigmoid's arithmetic, not the
     /// passes over memory, is its cost), interleaved in one process on an AMD Zen 3 core.
     /// </remarks>
     private static void MultiplyAlongRowStrips<T>(
         T* a, nint aStride, Operand opA, T* b, nint bStride, Operand opB, T* c, nint cStride, int m, int n, int k, T beta, T* packing, long packingLength,
-        bool finish, in EpilogueArguments epilogue)
+        in EpilogueArguments epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
         int mr = GemmBlocking.TileRows;
         int narrow = GemmBlocking.NarrowTileRows;
         int nr = GemmBlocking.TileColumns<T>();
