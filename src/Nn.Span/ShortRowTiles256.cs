@@ -235,7 +235,7 @@ internal static unsafe class ShortRowTiles256
     /// j &lt; <paramref name="width"/>. Reads only the rows' first <paramref name="width"/> elements.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadTile(float* source, nint sourceStride, int rows, int width, Vector256<float>* columns)
+    internal static void LoadTile(float* source, nint sourceStride, int rows, int width, Vector256<float>* columns)
     {
         Vector256<float> lowerMask = LaneMask.First256(width);
         Vector256<float> r0 = LoadPart(source, rows > 0, width, lowerMask);
@@ -354,7 +354,7 @@ internal static unsafe class ShortRowTiles256
 
     /// <summary>Eight columns transposed back into rows; row r's first <paramref name="count"/> elements written when bit r of <paramref name="stored"/> is set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreHalf(float* gradient, nint gradientStride, int stored, int count, Vector256<float>* columns)
+    internal static void StoreHalf(float* gradient, nint gradientStride, int stored, int count, Vector256<float>* columns)
     {
         Vector256<float> r0 = columns[0], r1 = columns[1], r2 = columns[2], r3 = columns[3];
         Vector256<float> r4 = columns[4], r5 = columns[5], r6 = columns[6], r7 = columns[7];
@@ -371,7 +371,7 @@ internal static unsafe class ShortRowTiles256
 
     /// <summary>ln of every lane, one MathF.Log each (eight per eight tiles).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<float> LogOfLanes(Vector256<float> x)
+    internal static Vector256<float> LogOfLanes(Vector256<float> x)
     {
         float* lanes = stackalloc float[Lanes];
         x.Store(lanes);
