@@ -100,7 +100,7 @@ internal static unsafe class TinyStep256
                     InputGradient(in scratch, dx + (first * inputGradientStride), inputGradientStride, count);
                 }
 
-                Accumulate(in scratch);
+                Accumulate(in scratch, first == 0);
             }
 
             if (tilesInProduct > 0)
@@ -284,22 +284,23 @@ internal static unsafe class TinyStep256
 
     /// <summary>
     /// The tile's share of the gradient, lane by lane: (dW1; db1)[j, u] += x_j dZ1_u for j &lt;= Dx (x_Dx = 1), and
-    /// (dW2; db2)[u, c] += h_u dZ2_c for u &lt;= H (h_H = 1).
+    /// (dW2; db2)[u, c] += h_u dZ2_c for u &lt;= H (h_H = 1). The first tile's products are stored, which clears the sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Accumulate(in Scratch scratch)
+    private static void Accumulate(in Scratch scratch, bool firstTile)
     {
-        AccumulateOuterProducts(scratch.InputColumns, scratch.Inputs + 1, scratch.HiddenDeltaColumns, scratch.Units, scratch.HiddenSums);
-        AccumulateOuterProducts(scratch.HiddenColumns, scratch.Units + 1, scratch.OutputColumns, scratch.Classes, scratch.OutputSums);
+        AccumulateOuterProducts(scratch.InputColumns, scratch.Inputs + 1, scratch.HiddenDeltaColumns, scratch.Units, scratch.HiddenSums, firstTile);
+        AccumulateOuterProducts(scratch.HiddenColumns, scratch.Units + 1, scratch.OutputColumns, scratch.Classes, scratch.OutputSums, firstTile);
     }
 
     /// <summary>
-    /// sums[i, k] += a_i b_k, lane by lane, for i &lt; <paramref name="rows"/> and k &lt; <paramref name="columns"/>:
-    /// a_i is the vector at <paramref name="left"/> + 8 i, b_k the one at <paramref name="right"/> + 8 k, and sums[i, k]
-    /// the one at <paramref name="sums"/> + 8 (i columns + k). Two a_i at a time, so that each b_k loaded serves two sums.
+    /// sums[i, k] += a_i b_k (= a_i b_k when <paramref name="overwrite"/>), lane by lane, for i &lt; <paramref name="rows"/>
+    /// and k &lt; <paramref name="columns"/>: a_i is the vector at <paramref name="left"/> + 8 i, b_k the one at
+    /// <paramref name="right"/> + 8 k, and sums[i, k] the one at <paramref name="sums"/> + 8 (i columns + k). Two a_i at a
+    /// time, so that each b_k loaded serves two sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateOuterProducts(float* left, int rows, float* right, int columns, float* sums)
+    private static void AccumulateOuterProducts(float* left, int rows, float* right, int columns, float* sums, bool overwrite)
     {
         nint rowStep = columns * Lanes;
         int i = 0;
@@ -312,8 +313,8 @@ internal static unsafe class TinyStep256
                 Vector256<float> b = Vector256.Load(right + (k * Lanes));
                 float* upperSum = sums + (k * Lanes);
                 float* lowerSum = upperSum + rowStep;
-                Vector256.FusedMultiplyAdd(upper, b, Vector256.Load(upperSum)).Store(upperSum);
-                Vector256.FusedMultiplyAdd(lower, b, Vector256.Load(lowerSum)).Store(lowerSum);
+                Vector256.FusedMultiplyAdd(upper, b, overwrite ? Vector256<float>.Zero : Vector256.Load(upperSum)).Store(upperSum);
+                Vector256.FusedMultiplyAdd(lower, b, overwrite ? Vector256<float>.Zero : Vector256.Load(lowerSum)).Store(lowerSum);
             }
         }
 
@@ -323,7 +324,7 @@ internal static unsafe class TinyStep256
             for (int k = 0; k < columns; k++)
             {
                 float* sum = sums + (k * Lanes);
-                Vector256.FusedMultiplyAdd(a, Vector256.Load(right + (k * Lanes)), Vector256.Load(sum)).Store(sum);
+                Vector256.FusedMultiplyAdd(a, Vector256.Load(right + (k * Lanes)), overwrite ? Vector256<float>.Zero : Vector256.Load(sum)).Store(sum);
             }
         }
     }
@@ -501,7 +502,7 @@ internal static unsafe class TinyStep256
         public readonly int Units;
         public readonly int Classes;
 
-        /// <summary>Lays the buffers out over <paramref name="block"/> and clears the sums.</summary>
+        /// <summary>Lays the buffers out over <paramref name="block"/>; the first tile's products fill the sums.</summary>
         public Scratch(float* block, NetworkDimensions d, float* parameters)
         {
             const int BufferLength = BufferVectors * Lanes;
@@ -519,7 +520,6 @@ internal static unsafe class TinyStep256
             Inputs = d.Inputs;
             Units = d.Hidden;
             Classes = d.Outputs;
-            new Span<float>(Sums, d.ParameterCount * Lanes).Clear();
         }
 
         /// <summary>(dW1; db1) within <see cref="Sums"/>.</summary>
