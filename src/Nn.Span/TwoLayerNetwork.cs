@@ -302,6 +302,15 @@ public sealed class TwoLayerNetwork<T>
                 Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient)));
         }
 
+        if (typeof(T) == typeof(float) && SingleExampleStep256.Suits(d, rows))
+        {
+            return Unsafe.BitCast<float, T>(SingleExampleStep256.Run(
+                d, Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(data), labels, Unsafe.BitCast<ReadOnlySpan<T>, ReadOnlySpan<float>>(parameters),
+                Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Hidden(rows)), Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.HiddenDelta(rows)),
+                Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Logits(rows))));
+        }
+
         if (typeof(T) == typeof(float) && TinyStep256.Suits(d))
         {
             return Unsafe.BitCast<float, T>(TinyStep256.Run(

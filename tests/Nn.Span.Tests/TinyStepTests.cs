@@ -16,8 +16,8 @@ public abstract class TinyStepContract
     /// <summary>Why the step cannot run on this processor, or null when it can.</summary>
     protected abstract string? Unsupported { get; }
 
-    /// <summary>Whether the public call takes this step on this processor.</summary>
-    protected abstract bool TakenByThePublicCall { get; }
+    /// <summary>Whether the public call takes this step for a batch of <paramref name="batch"/> on this processor.</summary>
+    protected abstract bool TakenByThePublicCall(int batch);
 
     /// <summary>The step itself.</summary>
     protected abstract float Run(
@@ -51,50 +51,11 @@ public abstract class TinyStepContract
     public void The_step_matches_the_scalar_reference_within_the_rounding_bound(int batch, int inputs, int hidden, int outputs) =>
         AssertMatchesTheReference(batch, inputs, hidden, outputs);
 
-    /// <summary>The step of (N, Dx, H, Dy) against the scalar double reference, with dX between guards and without dX.</summary>
+    /// <summary>The step of (N, Dx, H, Dy) against the scalar double reference (<see cref="StepChecks"/>).</summary>
     protected void AssertMatchesTheReference(int batch, int inputs, int hidden, int outputs)
     {
         SkipUnlessSupported();
-        var problem = NetworkProblem.Random((batch * 131) + (inputs * 17) + (hidden * 5) + outputs, batch, inputs, hidden, outputs);
-        var reference = new NetworkReference(problem);
-        NetworkDimensions d = problem.Dimensions;
-        float[] data = As<float>(problem.Data);
-        float[] parameters = As<float>(problem.Parameters);
-        var x = new ReadOnlySpan2D<float>(data, batch, inputs);
-
-        // The input gradient between guards, so that a row written past its end would show.
-        const int Guard = 16;
-        float[] gradient = new float[d.ParameterCount];
-        float[] inputGradient = Guarded<float>(batch * inputs, Guard);
-        float cost = Run(d, x, problem.Labels, parameters, gradient, new Span2D<float>(inputGradient, Guard, batch, inputs, 0));
-        AssertGuardsUntouched(inputGradient, Guard);
-
-        string context = problem.ToString();
-        double units = NetworkReference.Units<float>();
-        AssertWithin(reference.Cost, cost, units * reference.CostBound, $"{context} cost");
-        for (int i = 0; i < gradient.Length; i++)
-        {
-            AssertWithin(reference.Gradient[i], gradient[i], units * reference.GradientBound[i], $"{context} gradient[{i}]");
-        }
-
-        for (int i = 0; i < batch * inputs; i++)
-        {
-            AssertWithin(reference.InputGradient[i], inputGradient[Guard + i], units * reference.InputGradientBound[i], $"{context} input gradient[{i}]");
-        }
-
-        // Without dX, the cost and the gradient are bitwise the same; the public call takes this step.
-        float[] without = new float[d.ParameterCount];
-        Assert.Equal(cost, Run(d, x, problem.Labels, parameters, without, Span2D<float>.Empty));
-        Assert.Equal(gradient, without);
-        if (!TakenByThePublicCall)
-        {
-            return;
-        }
-
-        TwoLayerNetwork<float> network = problem.Network<float>();
-        float[] publicGradient = new float[d.ParameterCount];
-        Assert.Equal(cost, network.ForwardBackward(x, problem.Labels, parameters, publicGradient, network.CreateWorkspace(batch)));
-        Assert.Equal(gradient, publicGradient);
+        StepChecks.AssertMatchesTheReference(Run, TakenByThePublicCall(batch), batch, inputs, hidden, outputs);
     }
 
     [Fact]
@@ -175,7 +136,7 @@ public sealed class TinyStepTests : TinyStepContract
 {
     protected override string? Unsupported => DirectGemm.IsSupported ? null : "The step of tiny networks needs AVX-512.";
 
-    protected override bool TakenByThePublicCall => true;
+    protected override bool TakenByThePublicCall(int batch) => true;
 
     [Fact]
     public void The_step_takes_networks_narrower_than_a_vector_in_every_layer()
@@ -206,7 +167,8 @@ public sealed class TinyStep256Tests : TinyStepContract
     protected override string? Unsupported =>
         Avx2.IsSupported && Fma.IsSupported ? null : "The step of tiny networks with eight examples per tile needs AVX2 and FMA.";
 
-    protected override bool TakenByThePublicCall => TinyStep256.IsSupported;
+    // A batch of one takes the single-example step.
+    protected override bool TakenByThePublicCall(int batch) => TinyStep256.IsSupported && batch > 1;
 
     /// <summary>Every width at 16 (a full tile, a tile and one row, one row); 16 inputs with other widths; tiles that end anywhere.</summary>
     public static TheoryData<int, int, int, int> WidestShapes() => new()
