@@ -264,7 +264,7 @@ internal static unsafe class SingleExampleStep256
             Vector256<float> p5 = UnitProducts(in layout, h, Math.Min(first + 5, last), low, high);
             Vector256<float> p6 = UnitProducts(in layout, h, Math.Min(first + 6, last), low, high);
             Vector256<float> p7 = UnitProducts(in layout, h, Math.Min(first + 7, last), low, high);
-            Vector256<float> dots = SumsOfLanes(p0, p1, p2, p3, p4, p5, p6, p7);
+            Vector256<float> dots = TileTranspose256.SumsOfLanes(p0, p1, p2, p3, p4, p5, p6, p7);
 
             // dZ1 = (dZ2 W2^T) h (1 - h)
             Vector256<float> units8 = LaneMask.First256(count);
@@ -374,7 +374,7 @@ internal static unsafe class SingleExampleStep256
             InputColumn<TInputGradient>(w, g, x, h, j7, v, d, ref a7, mask, full: false);
         }
 
-        return TInputGradient.Wanted ? SumsOfLanes(a0, a1, a2, a3, a4, a5, a6, a7) : default;
+        return TInputGradient.Wanted ? TileTranspose256.SumsOfLanes(a0, a1, a2, a3, a4, a5, a6, a7) : default;
     }
 
     /// <summary>dW1[j, v..v+7] = x_j dZ1[v..v+7]; with <typeparamref name="TInputGradient"/>, acc += W1[j, v..v+7] ⊙ dZ1[v..v+7].</summary>
@@ -389,16 +389,6 @@ internal static unsafe class SingleExampleStep256
         {
             accumulator = Vector256.FusedMultiplyAdd(Load(w + offset, mask, full), d, accumulator);
         }
-    }
-
-    /// <summary>Lane r: the sum of the lanes of p_r (a transpose, then a tree of additions).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> SumsOfLanes(
-        Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3, Vector256<float> p4, Vector256<float> p5,
-        Vector256<float> p6, Vector256<float> p7)
-    {
-        TileTranspose256.Transpose(ref p0, ref p1, ref p2, ref p3, ref p4, ref p5, ref p6, ref p7);
-        return ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7));
     }
 
     /// <summary>A whole vector when <paramref name="full"/>, else the lanes of <paramref name="mask"/> (0 in the others, nothing read there).</summary>

@@ -225,6 +225,19 @@ internal static unsafe class TileTranspose256
         r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
+    /// <summary>
+    /// Lane r: the sum of the eight lanes of p_r. The eight vectors are transposed (<see cref="Transpose"/>), then added
+    /// in a tree, ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> SumsOfLanes(
+        Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3, Vector256<float> p4, Vector256<float> p5,
+        Vector256<float> p6, Vector256<float> p7)
+    {
+        Transpose(ref p0, ref p1, ref p2, ref p3, ref p4, ref p5, ref p6, ref p7);
+        return ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7));
+    }
+
     /// <summary>The first <paramref name="height"/> (4, 6 or 8) lanes of <paramref name="column"/> at <paramref name="target"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreStep(Vector256<float> column, float* target, int height)

@@ -537,27 +537,6 @@ internal static unsafe class TinyStep
         }
     }
 
-    /// <summary>How many outputs <see cref="Combine{TGroup}"/> and <see cref="AccumulateOuterProducts{TGroup}"/> take at once.</summary>
-    private interface IOutputGroup
-    {
-        static abstract int Outputs { get; }
-    }
-
-    private struct FourOutputs : IOutputGroup
-    {
-        public static int Outputs => 4;
-    }
-
-    private struct TwoOutputs : IOutputGroup
-    {
-        public static int Outputs => 2;
-    }
-
-    private struct OneOutput : IOutputGroup
-    {
-        public static int Outputs => 1;
-    }
-
     /// <summary>
     /// The step's stack memory, buffers of sixteen vectors each, and the network's widths. Feature-major buffers hold
     /// feature k of the tile's examples in vector k (lane n for example n).

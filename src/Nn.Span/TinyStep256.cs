@@ -331,7 +331,7 @@ internal static unsafe class TinyStep256
 
     /// <summary>
     /// gradient[q] = the sum of the eight lanes of the vector at <paramref name="sums"/> + 8 q, for q &lt;
-    /// <paramref name="count"/>: eight vectors transposed so that lane r of the sum of the rows is the sum of vector r.
+    /// <paramref name="count"/>, eight at a time (<see cref="TileTranspose256.SumsOfLanes"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AddLanes(float* sums, int count, float* gradient)
@@ -348,11 +348,7 @@ internal static unsafe class TinyStep256
             Vector256<float> r5 = left > 5 ? Vector256.Load(s + (5 * Lanes)) : default;
             Vector256<float> r6 = left > 6 ? Vector256.Load(s + (6 * Lanes)) : default;
             Vector256<float> r7 = left > 7 ? Vector256.Load(s + (7 * Lanes)) : default;
-            TileTranspose256.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-
-            // lane r: the sum of lanes 0..7 of vector q + r, in a tree
-            Vector256<float> total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-            VectorPieces.StoreFirst(gradient + q, total, left);
+            VectorPieces.StoreFirst(gradient + q, TileTranspose256.SumsOfLanes(r0, r1, r2, r3, r4, r5, r6, r7), left);
         }
     }
 
@@ -443,27 +439,6 @@ internal static unsafe class TinyStep256
             (e2 + o2).Store(output + (2 * Lanes));
             (e3 + o3).Store(output + (3 * Lanes));
         }
-    }
-
-    /// <summary>How many outputs <see cref="Combine{TGroup}"/> takes at once.</summary>
-    private interface IOutputGroup
-    {
-        static abstract int Outputs { get; }
-    }
-
-    private struct FourOutputs : IOutputGroup
-    {
-        public static int Outputs => 4;
-    }
-
-    private struct TwoOutputs : IOutputGroup
-    {
-        public static int Outputs => 2;
-    }
-
-    private struct OneOutput : IOutputGroup
-    {
-        public static int Outputs => 1;
     }
 
     /// <summary>
