@@ -67,7 +67,7 @@ internal static unsafe class TinyStep256
         nint inputGradientStride = withInputGradient ? MatrixMemory.RowStride((ReadOnlySpan2D<float>)inputGradient) : 0;
         float scale = 1f / examples;
         int sumCount = d.ParameterCount;
-        float* memory = stackalloc float[((Scratch.Columns + sumCount) * Lanes) + (CacheLine.Bytes / sizeof(float))];
+        float* memory = stackalloc float[(((2 * Scratch.Columns) + sumCount) * Lanes) + (CacheLine.Bytes / sizeof(float))];
         float* block = CacheLine.Align(memory);
 
         // The loss: -(z[n, y_n] - m_n) / N summed lane-wise, the row sums s_n multiplied together for the log(s_n) / N,
@@ -82,10 +82,15 @@ internal static unsafe class TinyStep256
         fixed (int* firstLabel = labels)
         fixed (float* dx = &inputGradientStart)
         {
-            var scratch = new Scratch(block, d, p);
+            // Two tiles' buffers, so that the sums are loaded and stored once per pair of tiles.
+            float* sums = block + (2 * Scratch.Columns * Lanes);
+            var even = new Scratch(block, sums, d, p);
+            var odd = new Scratch(block + (Scratch.Columns * Lanes), sums, d, p);
             for (int first = 0; first < examples; first += Lanes)
             {
                 int count = Math.Min(Lanes, examples - first);
+                bool secondOfPair = (first & Lanes) != 0;
+                ref readonly Scratch scratch = ref secondOfPair ? ref odd : ref even;
                 generalRowsLoss += Forward(in scratch, x + (first * dataStride), dataStride, count, firstLabel + first, scale, ref total, ref product);
                 if (++tilesInProduct == TilesPerLogarithm)
                 {
@@ -100,7 +105,14 @@ internal static unsafe class TinyStep256
                     InputGradient(in scratch, dx + (first * inputGradientStride), inputGradientStride, count);
                 }
 
-                Accumulate(in scratch, first == 0);
+                if (secondOfPair)
+                {
+                    AccumulatePair(in even, in odd, first == Lanes);
+                }
+                else if (first + Lanes >= examples)
+                {
+                    Accumulate(in even, first == 0);
+                }
             }
 
             if (tilesInProduct > 0)
@@ -110,7 +122,7 @@ internal static unsafe class TinyStep256
 
             fixed (float* g = gradient)
             {
-                AddLanes(scratch.Sums, sumCount, g);
+                AddLanes(sums, sumCount, g);
             }
         }
 
@@ -283,24 +295,47 @@ internal static unsafe class TinyStep256
     }
 
     /// <summary>
-    /// The tile's share of the gradient, lane by lane: (dW1; db1)[j, u] += x_j dZ1_u for j &lt;= Dx (x_Dx = 1), and
-    /// (dW2; db2)[u, c] += h_u dZ2_c for u &lt;= H (h_H = 1). The first tile's products are stored, which clears the sums.
+    /// One tile's share of the gradient, lane by lane (the last tile of an odd count): (dW1; db1)[j, u] += x_j dZ1_u for
+    /// j &lt;= Dx (x_Dx = 1), and (dW2; db2)[u, c] += h_u dZ2_c for u &lt;= H (h_H = 1). When it is the only tile, its
+    /// products are stored, which clears the sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static void Accumulate(in Scratch scratch, bool firstTile)
+    private static void Accumulate(in Scratch tile, bool firstTile)
     {
-        AccumulateOuterProducts(scratch.InputColumns, scratch.Inputs + 1, scratch.HiddenDeltaColumns, scratch.Units, scratch.HiddenSums, firstTile);
-        AccumulateOuterProducts(scratch.HiddenColumns, scratch.Units + 1, scratch.OutputColumns, scratch.Classes, scratch.OutputSums, firstTile);
+        AccumulateOuterProducts(in tile, in tile, pair: false, firstTile);
     }
 
     /// <summary>
-    /// sums[i, k] += a_i b_k (= a_i b_k when <paramref name="overwrite"/>), lane by lane, for i &lt; <paramref name="rows"/>
-    /// and k &lt; <paramref name="columns"/>: a_i is the vector at <paramref name="left"/> + 8 i, b_k the one at
-    /// <paramref name="right"/> + 8 k, and sums[i, k] the one at <paramref name="sums"/> + 8 (i columns + k). Two a_i at a
-    /// time, so that each b_k loaded serves two sums.
+    /// Two tiles' share of the gradient, as <see cref="Accumulate"/>: each sum loaded and stored once for both. The first
+    /// pair's products are stored, which clears the sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void AccumulatePair(in Scratch even, in Scratch odd, bool firstPair)
+    {
+        AccumulateOuterProducts(in even, in odd, pair: true, firstPair);
+    }
+
+    /// <summary>Both blocks of the gradient, from one tile (<paramref name="even"/>) or two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateOuterProducts(in Scratch even, in Scratch odd, bool pair, bool overwrite)
+    {
+        AccumulateOuterProducts(
+            even.InputColumns, odd.InputColumns, even.Inputs + 1, even.HiddenDeltaColumns, odd.HiddenDeltaColumns, even.Units, even.HiddenSums, pair,
+            overwrite);
+        AccumulateOuterProducts(
+            even.HiddenColumns, odd.HiddenColumns, even.Units + 1, even.OutputColumns, odd.OutputColumns, even.Classes, even.OutputSums, pair, overwrite);
+    }
+
+    /// <summary>
+    /// sums[i, k] += a_i b_k (+ a'_i b'_k when <paramref name="pair"/>; = when <paramref name="overwrite"/>), lane by
+    /// lane, for i &lt; <paramref name="rows"/> and k &lt; <paramref name="columns"/>: a_i is the vector at
+    /// <paramref name="left"/> + 8 i, b_k the one at <paramref name="right"/> + 8 k (a' and b' at the primed pointers:
+    /// the second tile), and sums[i, k] the one at <paramref name="sums"/> + 8 (i columns + k). Two a_i at a time, so
+    /// that each b_k loaded serves two sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateOuterProducts(float* left, int rows, float* right, int columns, float* sums, bool overwrite)
+    private static void AccumulateOuterProducts(
+        float* left, float* otherLeft, int rows, float* right, float* otherRight, int columns, float* sums, bool pair, bool overwrite)
     {
         nint rowStep = columns * Lanes;
         int i = 0;
@@ -308,23 +343,41 @@ internal static unsafe class TinyStep256
         {
             Vector256<float> upper = Vector256.Load(left + (i * Lanes));
             Vector256<float> lower = Vector256.Load(left + ((i + 1) * Lanes));
+            Vector256<float> otherUpper = pair ? Vector256.Load(otherLeft + (i * Lanes)) : default;
+            Vector256<float> otherLower = pair ? Vector256.Load(otherLeft + ((i + 1) * Lanes)) : default;
             for (int k = 0; k < columns; k++)
             {
                 Vector256<float> b = Vector256.Load(right + (k * Lanes));
                 float* upperSum = sums + (k * Lanes);
                 float* lowerSum = upperSum + rowStep;
-                Vector256.FusedMultiplyAdd(upper, b, overwrite ? Vector256<float>.Zero : Vector256.Load(upperSum)).Store(upperSum);
-                Vector256.FusedMultiplyAdd(lower, b, overwrite ? Vector256<float>.Zero : Vector256.Load(lowerSum)).Store(lowerSum);
+                Vector256<float> upperTotal = Vector256.FusedMultiplyAdd(upper, b, overwrite ? Vector256<float>.Zero : Vector256.Load(upperSum));
+                Vector256<float> lowerTotal = Vector256.FusedMultiplyAdd(lower, b, overwrite ? Vector256<float>.Zero : Vector256.Load(lowerSum));
+                if (pair)
+                {
+                    Vector256<float> otherB = Vector256.Load(otherRight + (k * Lanes));
+                    upperTotal = Vector256.FusedMultiplyAdd(otherUpper, otherB, upperTotal);
+                    lowerTotal = Vector256.FusedMultiplyAdd(otherLower, otherB, lowerTotal);
+                }
+
+                upperTotal.Store(upperSum);
+                lowerTotal.Store(lowerSum);
             }
         }
 
         if (i < rows)
         {
             Vector256<float> a = Vector256.Load(left + (i * Lanes));
+            Vector256<float> otherA = pair ? Vector256.Load(otherLeft + (i * Lanes)) : default;
             for (int k = 0; k < columns; k++)
             {
                 float* sum = sums + (k * Lanes);
-                Vector256.FusedMultiplyAdd(a, Vector256.Load(right + (k * Lanes)), overwrite ? Vector256<float>.Zero : Vector256.Load(sum)).Store(sum);
+                Vector256<float> total = Vector256.FusedMultiplyAdd(a, Vector256.Load(right + (k * Lanes)), overwrite ? Vector256<float>.Zero : Vector256.Load(sum));
+                if (pair)
+                {
+                    total = Vector256.FusedMultiplyAdd(otherA, Vector256.Load(otherRight + (k * Lanes)), total);
+                }
+
+                total.Store(sum);
             }
         }
     }
@@ -450,7 +503,7 @@ internal static unsafe class TinyStep256
         /// <summary>Vectors in one feature-major buffer: 16 features and the column of ones after the last.</summary>
         public const int BufferVectors = MaxWidth + 1;
 
-        /// <summary>Vectors of stack memory before the sums: five buffers.</summary>
+        /// <summary>Vectors of one tile's buffers: five.</summary>
         public const int Columns = 5 * BufferVectors;
 
         public readonly float* InputColumns;
@@ -477,8 +530,8 @@ internal static unsafe class TinyStep256
         public readonly int Units;
         public readonly int Classes;
 
-        /// <summary>Lays the buffers out over <paramref name="block"/>; the first tile's products fill the sums.</summary>
-        public Scratch(float* block, NetworkDimensions d, float* parameters)
+        /// <summary>Lays the buffers out over <paramref name="block"/>, with the sums at <paramref name="sums"/>.</summary>
+        public Scratch(float* block, float* sums, NetworkDimensions d, float* parameters)
         {
             const int BufferLength = BufferVectors * Lanes;
             InputColumns = block;
@@ -486,7 +539,7 @@ internal static unsafe class TinyStep256
             OutputColumns = block + (2 * BufferLength);
             HiddenDeltaColumns = block + (3 * BufferLength);
             InputDeltaColumns = block + (4 * BufferLength);
-            Sums = block + (Columns * Lanes);
+            Sums = sums;
             OutputSums = Sums + (d.OutputWeightsOffset * Lanes);
             HiddenWeights = parameters + NetworkDimensions.HiddenWeightsOffset;
             OutputWeights = parameters + d.OutputWeightsOffset;
