@@ -24,7 +24,8 @@ public abstract class TinyStepContract
         NetworkDimensions d, ReadOnlySpan2D<float> data, ReadOnlySpan<int> labels, ReadOnlySpan<float> parameters, Span<float> gradient,
         Span2D<float> inputGradient);
 
-    private void SkipUnlessSupported() => Assert.SkipWhen(Unsupported is not null, Unsupported ?? string.Empty);
+    /// <summary>Skips the test on processors the step cannot run on.</summary>
+    protected void SkipUnlessSupported() => Assert.SkipWhen(Unsupported is not null, Unsupported ?? string.Empty);
 
     /// <summary>
     /// (N, Dx, H, Dy): single rows and widths of one; every width at its largest (15, 16, 16) with a full tile, a tile
@@ -141,7 +142,7 @@ public sealed class TinyStepTests : TinyStepContract
     [Fact]
     public void The_step_takes_networks_narrower_than_a_vector_in_every_layer()
     {
-        Assert.SkipWhen(Unsupported is not null, Unsupported ?? string.Empty);
+        SkipUnlessSupported();
         Assert.True(TinyStep.Suits(new NetworkDimensions(10, 5, 10)));
         Assert.True(TinyStep.Suits(new NetworkDimensions(15, 16, 16)));
         Assert.True(TinyStep.Suits(new NetworkDimensions(1, 1, 1)));
