@@ -106,9 +106,12 @@ internal static unsafe class GemmMicroKernel256
         a += aStep;
         b += 2 * width;
 
-        // c_ij += a_pi b_pj for p = 1 .. depth - 1: one row of B (two vectors) against six broadcast elements of A per step.
+        // c_ij += a_pi b_pj for p = 1 .. depth - 1: one row of B (two vectors) against six broadcast elements of A per step,
+        // two steps per pass, then the last step if one is left. Two steps per pass ran the large products 1.07-1.12x as
+        // fast on an AMD Zen 3 core (256x784x512, 512x1024x1024, interleaved in one process); four ran no faster than two.
         T* bEnd = b + ((nint)(depth - 1) * 2 * width);
-        while (b < bEnd)
+        T* bPairsEnd = b + ((nint)((depth - 1) & ~1) * 2 * width);
+        while (b < bPairsEnd)
         {
             b0 = Vector256.Load(b);
             b1 = Vector256.Load(b + width);
@@ -134,8 +137,60 @@ internal static unsafe class GemmMicroKernel256
                 c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
             }
 
-            a += aStep;
-            b += 2 * width;
+            // Step p + 1: the next row of B, the next elements of A.
+            b0 = Vector256.Load(b + (2 * width));
+            b1 = Vector256.Load(b + (3 * width));
+            ai = Vector256.Create(a[aStep]);
+            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
+            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[aStep + 1]);
+            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
+            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[aStep + 2]);
+            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
+            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[aStep + 3]);
+            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
+            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+            if (wide)
+            {
+                ai = Vector256.Create(a[aStep + 4]);
+                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
+                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+                ai = Vector256.Create(a[aStep + 5]);
+                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
+                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
+            }
+
+            a += 2 * aStep;
+            b += 4 * width;
+        }
+
+        if (b < bEnd)
+        {
+            b0 = Vector256.Load(b);
+            b1 = Vector256.Load(b + width);
+            ai = Vector256.Create(a[0]);
+            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
+            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[1]);
+            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
+            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[2]);
+            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
+            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[3]);
+            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
+            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+            if (wide)
+            {
+                ai = Vector256.Create(a[4]);
+                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
+                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+                ai = Vector256.Create(a[5]);
+                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
+                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
+            }
         }
 
         if (beta == T.Zero)
