@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nn.Span;
 
@@ -20,6 +21,12 @@ namespace Nn.Span;
 /// </remarks>
 internal static unsafe class GemmMicroKernel256
 {
+    /// <summary>
+    /// The least depth at which a tile prefetches its rows of C: a tile of depth 64 takes some 400 cycles, time enough for
+    /// the lines to arrive; a shallower one would pay for the prefetches and still wait.
+    /// </summary>
+    private const int PrefetchedDepth = 64;
+
     /// <summary>
     /// C[0..rows, 0..columns] = beta C + sum_p a[p][i] b[p][j] over depth p, for a tile of at most
     /// <typeparamref name="TPanel"/> rows (6 or 4) and 2 vectors of columns. beta = 0 never reads C. Step p of the A
@@ -74,6 +81,19 @@ internal static unsafe class GemmMicroKernel256
         bool wide = TPanel.Rows > GemmBlocking.NarrowTileRows;
         int width = Vector256<T>.Count;
         Debug.Assert(depth > 0, "The packed product calls the kernel for K blocks of at least one step.");
+
+        if (depth >= PrefetchedDepth)
+        {
+            // The tile's rows of C, asked of memory now and used after the last step: for a deep tile they are there by
+            // then. 512x1024x1024 (C's rows 4 KiB apart) ran 1.03-1.04x as fast, the wide step 1.03x, others as fast
+            // (AMD Zen 3, interleaved in one process).
+            T* row = c;
+            for (int r = 0; r < TPanel.Rows; r++, row += rowStride)
+            {
+                Sse.Prefetch0(row);
+                Sse.Prefetch0(row + (2 * width) - 1);
+            }
+        }
 
         // c_ij = a_0i b_0j: the first step multiplies, so no accumulator is zeroed first (and a sum of products that are
         // all -0 stays -0). For a shallow product (depth 10) this, with the loop bounded by the B pointer alone, ran
