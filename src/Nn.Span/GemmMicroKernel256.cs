@@ -82,11 +82,12 @@ internal static unsafe class GemmMicroKernel256
         int width = Vector256<T>.Count;
         Debug.Assert(depth > 0, "The packed product calls the kernel for K blocks of at least one step.");
 
-        if (depth >= PrefetchedDepth)
+        if (Sse.IsSupported && depth >= PrefetchedDepth)
         {
             // The tile's rows of C, asked of memory now and used after the last step: for a deep tile they are there by
             // then. 512x1024x1024 (C's rows 4 KiB apart) ran 1.03-1.04x as fast, the wide step 1.03x, others as fast
-            // (AMD Zen 3, interleaved in one process).
+            // (AMD Zen 3, interleaved in one process). Without hardware intrinsics (the kernel then runs in software)
+            // there is no prefetch instruction to issue.
             T* row = c;
             for (int r = 0; r < TPanel.Rows; r++, row += rowStride)
             {
