@@ -134,84 +134,15 @@ internal static unsafe class GemmMicroKernel256
         T* bPairsEnd = b + ((nint)((depth - 1) & ~1) * 2 * width);
         while (b < bPairsEnd)
         {
-            b0 = Vector256.Load(b);
-            b1 = Vector256.Load(b + width);
-            ai = Vector256.Create(a[0]);
-            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
-            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]);
-            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
-            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]);
-            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
-            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]);
-            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
-            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
-            if (wide)
-            {
-                ai = Vector256.Create(a[4]);
-                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
-                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
-                ai = Vector256.Create(a[5]);
-                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
-                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
-            }
-
-            // Step p + 1: the next row of B, the next elements of A.
-            b0 = Vector256.Load(b + (2 * width));
-            b1 = Vector256.Load(b + (3 * width));
-            ai = Vector256.Create(a[aStep]);
-            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
-            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[aStep + 1]);
-            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
-            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[aStep + 2]);
-            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
-            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[aStep + 3]);
-            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
-            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
-            if (wide)
-            {
-                ai = Vector256.Create(a[aStep + 4]);
-                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
-                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
-                ai = Vector256.Create(a[aStep + 5]);
-                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
-                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
-            }
-
+            Step<T, TPanel>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<T, TPanel>(a + aStep, b + (2 * width), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             a += 2 * aStep;
             b += 4 * width;
         }
 
         if (b < bEnd)
         {
-            b0 = Vector256.Load(b);
-            b1 = Vector256.Load(b + width);
-            ai = Vector256.Create(a[0]);
-            c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
-            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]);
-            c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
-            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]);
-            c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
-            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]);
-            c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
-            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
-            if (wide)
-            {
-                ai = Vector256.Create(a[4]);
-                c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
-                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
-                ai = Vector256.Create(a[5]);
-                c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
-                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
-            }
+            Step<T, TPanel>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
 
         if (beta == T.Zero)
@@ -245,6 +176,43 @@ internal static unsafe class GemmMicroKernel256
         {
             StoreRow(c + (4 * rowStride), c40, c41, beta);
             StoreRow(c + (5 * rowStride), c50, c51, beta);
+        }
+    }
+
+    /// <summary>
+    /// One step of depth: c_ij += a_i b_j for the tile's rows i (<typeparamref name="TPanel"/>: 6 or 4) against one row
+    /// of B, two vectors at <paramref name="b"/>, with the rows' elements of A consecutive at <paramref name="a"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<T, TPanel>(
+        T* a, T* b, ref Vector256<T> c00, ref Vector256<T> c01, ref Vector256<T> c10, ref Vector256<T> c11, ref Vector256<T> c20,
+        ref Vector256<T> c21, ref Vector256<T> c30, ref Vector256<T> c31, ref Vector256<T> c40, ref Vector256<T> c41,
+        ref Vector256<T> c50, ref Vector256<T> c51)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
+    {
+        Vector256<T> b0 = Vector256.Load(b);
+        Vector256<T> b1 = Vector256.Load(b + Vector256<T>.Count);
+        Vector256<T> ai = Vector256.Create(a[0]);
+        c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
+        c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+        ai = Vector256.Create(a[1]);
+        c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
+        c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+        ai = Vector256.Create(a[2]);
+        c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
+        c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+        ai = Vector256.Create(a[3]);
+        c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
+        c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+        if (TPanel.Rows > GemmBlocking.NarrowTileRows)
+        {
+            ai = Vector256.Create(a[4]);
+            c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
+            c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector256.Create(a[5]);
+            c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
+            c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
         }
     }
 
