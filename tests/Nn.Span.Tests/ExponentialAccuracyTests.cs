@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 
 namespace Nn.Span.Tests;
@@ -127,7 +128,7 @@ public sealed class ExponentialAccuracyTests
     [Fact]
     public void Float_exp_of_non_positive_inputs_on_vector256_is_bitwise_the_general_exp_and_keeps_nan()
     {
-        // The Vector256 shortened exponential scales by 2^max(k, -125) and then by the rest of 2^k: results near and
+        // The Vector256 shortened exponential evaluates 2^-64 e^r and multiplies it by 2^(k + 64) once: results near and
         // below the smallest normal (inputs below about -86.6) must round once, as the general one's. Runs of eight
         // consecutive sweep inputs cover the whole range; the vectors built below put one deep lane among shallow ones,
         // at every position.
@@ -170,6 +171,35 @@ public sealed class ExponentialAccuracyTests
                 Assert.True(
                     BitConverter.SingleToInt32Bits(general[lane]) == BitConverter.SingleToInt32Bits(shortened[lane]),
                     $"x = {x[lane]:R}: {shortened[lane]:R}, expected {general[lane]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Float_exp_of_non_positive_inputs_on_vector256_is_bitwise_the_general_exp_wherever_the_result_is_subnormal()
+    {
+        // Every float from -86 to -105 (the results from just above the smallest normal, through the subnormals, to 0),
+        // eight consecutive bit patterns a vector: the one rounding of (2^-64 e^r) 2^(k + 64) must be the general
+        // exponential's, whose scale is split in two halves.
+        Assert.SkipUnless(Vector256.IsHardwareAccelerated, "The Vector256 exponential needs 256-bit vectors in hardware.");
+
+        uint first = BitConverter.SingleToUInt32Bits(-86f);
+        uint last = BitConverter.SingleToUInt32Bits(-105f);
+        var lanes = new float[Vector256<float>.Count];
+        for (uint bits = first; bits <= last; bits += (uint)lanes.Length)
+        {
+            for (int lane = 0; lane < lanes.Length; lane++)
+            {
+                lanes[lane] = BitConverter.UInt32BitsToSingle(bits + (uint)lane);
+            }
+
+            Vector256<float> x = Vector256.Create(lanes);
+            Vector256<uint> shortened = FloatExponential.ExpOfNonPositive(x).AsUInt32();
+            Vector256<uint> general = FloatExponential.Exp(x).AsUInt32();
+            if (shortened != general)
+            {
+                int lane = BitOperations.TrailingZeroCount(~Vector256.Equals(shortened, general).ExtractMostSignificantBits());
+                Assert.Fail($"x = {lanes[lane]:R}: {BitConverter.UInt32BitsToSingle(shortened[lane]):R}, expected {BitConverter.UInt32BitsToSingle(general[lane]):R}");
             }
         }
     }
