@@ -178,21 +178,47 @@ internal static class FloatExponential
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ExpOfNonPositive(Vector256<float> x)
     {
+        Vector256<float> k = ReduceNonPositive(x, out Vector256<float> r);
+        return ScaledPolynomial(r) * PowerOfTwoAbove64(k);
+    }
+
+    /// <summary>
+    /// <see cref="ExpOfNonPositive(Vector256{float})"/> of both vectors in place, bitwise the same, the stages of the two
+    /// (reduction, polynomial, scale) taken in turn: each is a chain of dependent instructions, and two of them side by
+    /// side keep the core busier than one after the other (see <see cref="SigmoidOperator"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ExpOfNonPositive(ref Vector256<float> x0, ref Vector256<float> x1)
+    {
+        Vector256<float> k0 = ReduceNonPositive(x0, out Vector256<float> r0);
+        Vector256<float> k1 = ReduceNonPositive(x1, out Vector256<float> r1);
+        Vector256<float> q0 = ScaledPolynomial(r0);
+        Vector256<float> q1 = ScaledPolynomial(r1);
+        x0 = q0 * PowerOfTwoAbove64(k0);
+        x1 = q1 * PowerOfTwoAbove64(k1);
+    }
+
+    /// <summary>k = round(x log2 e) and r = x - k ln2 for x clamped below at -104 (a NaN lane stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ReduceNonPositive(Vector256<float> x, out Vector256<float> r)
+    {
         Vector256<float> clamped = Avx.Max(Vector256.Create(Lowest), x);
         Vector256<float> k = NearestExponent(clamped);
-        Vector256<float> r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2High), clamped);
+        r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2High), clamped);
         r = Vector256.FusedMultiplyAdd(k, Vector256.Create(-Ln2Low), r);
+        return k;
+    }
 
-        // q = 2^-64 e^r, Horner's rule on the scaled coefficients
+    /// <summary>2^-64 e^r: Horner's rule on the coefficients times 2^-64 (see <see cref="ExpOfNonPositive(Vector256{float})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ScaledPolynomial(Vector256<float> r)
+    {
         Vector256<float> q = Vector256.FusedMultiplyAdd(Vector256.Create(C6 * Down64), r, Vector256.Create(C5 * Down64));
         q = Vector256.FusedMultiplyAdd(q, r, Vector256.Create(C4 * Down64));
         q = Vector256.FusedMultiplyAdd(q, r, Vector256.Create(C3 * Down64));
         q = Vector256.FusedMultiplyAdd(q, r, Vector256.Create(C2 * Down64));
         q = Vector256.FusedMultiplyAdd(q, r, Vector256.Create(Down64));
-        q = Vector256.FusedMultiplyAdd(q, r, Vector256.Create(Down64));
-
-        // e^x = q 2^(k + 64)
-        return q * PowerOfTwoAbove64(k);
+        return Vector256.FusedMultiplyAdd(q, r, Vector256.Create(Down64));
     }
 
     /// <summary>k = round(x log2 e), by adding and subtracting the rounding shift.</summary>
@@ -254,6 +280,12 @@ internal static class FloatExponential
 
         public static Vector256<float> Invoke(Vector256<float> x) => Exp(x);
 
+        public static void Invoke(ref Vector256<float> x0, ref Vector256<float> x1)
+        {
+            x0 = Exp(x0);
+            x1 = Exp(x1);
+        }
+
         public static Vector512<float> Invoke(Vector512<float> x) => Exp(x);
     }
 
@@ -292,6 +324,19 @@ internal static class FloatExponential
             Vector256<float> e = ExpOfNonPositive(x | Vector256.Create(-0f));
             Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, e);
             return numerator / (Vector256<float>.One + e);
+        }
+
+        /// <summary>Two sigmoids, their exponentials' steps taken in turn (see <see cref="ExpOfNonPositive(ref Vector256{float}, ref Vector256{float})"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Invoke(ref Vector256<float> x0, ref Vector256<float> x1)
+        {
+            Vector256<float> e0 = x0 | Vector256.Create(-0f);
+            Vector256<float> e1 = x1 | Vector256.Create(-0f);
+            ExpOfNonPositive(ref e0, ref e1);
+            Vector256<float> numerator0 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x0, Vector256<float>.Zero), Vector256<float>.One, e0);
+            Vector256<float> numerator1 = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x1, Vector256<float>.Zero), Vector256<float>.One, e1);
+            x0 = numerator0 / (Vector256<float>.One + e0);
+            x1 = numerator1 / (Vector256<float>.One + e1);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

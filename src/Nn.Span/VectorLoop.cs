@@ -28,6 +28,12 @@ internal interface IUnaryOperator<T>
 
     static abstract Vector256<T> Invoke(Vector256<T> x);
 
+    /// <summary>
+    /// Both vectors at once: an operator whose vector work is one long chain of dependent steps (the sigmoid) takes a
+    /// step of each in turn, so that the core always has two independent chains at hand.
+    /// </summary>
+    static abstract void Invoke(ref Vector256<T> x0, ref Vector256<T> x1);
+
     static abstract Vector512<T> Invoke(Vector512<T> x);
 }
 
@@ -118,7 +124,20 @@ internal static unsafe class VectorLoop
             int count = Vector256<T>.Count;
             int last = length - count;
             Vector256<T> tail = TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)last));
-            for (int i = 0; i < last; i += count)
+            int i = 0;
+
+            // Two vectors per step, their chains side by side (the float sigmoid of 4,096 floats ran 1.15x as fast so,
+            // of 1M floats 1.10x, on an AMD Zen 3 core); four per step, as below for Vector512, ran 0.92-0.95x here.
+            for (; i <= last - (2 * count); i += 2 * count)
+            {
+                Vector256<T> v0 = Vector256.LoadUnsafe(ref xRef, (nuint)i);
+                Vector256<T> v1 = Vector256.LoadUnsafe(ref xRef, (nuint)(i + count));
+                TOperator.Invoke(ref v0, ref v1);
+                v0.StoreUnsafe(ref dRef, (nuint)i);
+                v1.StoreUnsafe(ref dRef, (nuint)(i + count));
+            }
+
+            for (; i < last; i += count)
             {
                 TOperator.Invoke(Vector256.LoadUnsafe(ref xRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
             }

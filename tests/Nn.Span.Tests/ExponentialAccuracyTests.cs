@@ -205,6 +205,52 @@ public sealed class ExponentialAccuracyTests
     }
 
     [Fact]
+    public void Float_exp_and_sigmoid_of_two_vectors_at_once_are_bitwise_those_of_one_at_a_time()
+    {
+        // The Vector256 pairs (the sigmoid loop takes two vectors per step) run the same operations on each vector as the
+        // single forms, only in another order: every sweep input, both signs for the sigmoid and -|x| for the exponential,
+        // and special values, must come out bitwise the same in either vector of a pair.
+        Assert.SkipUnless(Vector256.IsHardwareAccelerated, "The Vector256 exponential needs 256-bit vectors in hardware.");
+
+        float[] inputs =
+        [
+            .. Sweep().Where((_, i) => i % 3 == 0).SelectMany(x => (float[])[x, -x]),
+            float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, -87.4f, -104f, -200f, 200f,
+        ];
+        int count = Vector256<float>.Count;
+        var lanes = new float[2 * count];
+        for (int i = 0; i < inputs.Length; i += lanes.Length)
+        {
+            for (int lane = 0; lane < lanes.Length; lane++)
+            {
+                lanes[lane] = inputs[(i + lane) % inputs.Length];
+            }
+
+            Vector256<float> x0 = Vector256.Create(lanes.AsSpan(0, count));
+            Vector256<float> x1 = Vector256.Create(lanes.AsSpan(count, count));
+            Vector256<float> s0 = x0, s1 = x1;
+            FloatExponential.SigmoidOperator.Invoke(ref s0, ref s1);
+            AssertSame(FloatExponential.SigmoidOperator.Invoke(x0), s0, x0, "sigmoid");
+            AssertSame(FloatExponential.SigmoidOperator.Invoke(x1), s1, x1, "sigmoid");
+
+            Vector256<float> n0 = x0 | Vector256.Create(-0f), n1 = x1 | Vector256.Create(-0f);
+            Vector256<float> e0 = n0, e1 = n1;
+            FloatExponential.ExpOfNonPositive(ref e0, ref e1);
+            AssertSame(FloatExponential.ExpOfNonPositive(n0), e0, n0, "exp");
+            AssertSame(FloatExponential.ExpOfNonPositive(n1), e1, n1, "exp");
+        }
+
+        static void AssertSame(Vector256<float> expected, Vector256<float> actual, Vector256<float> x, string what)
+        {
+            if (expected.AsUInt32() != actual.AsUInt32())
+            {
+                int lane = BitOperations.TrailingZeroCount(~Vector256.Equals(expected.AsUInt32(), actual.AsUInt32()).ExtractMostSignificantBits());
+                Assert.Fail($"{what} of {x[lane]:R}: {actual[lane]:R} in a pair, {expected[lane]:R} alone");
+            }
+        }
+    }
+
+    [Fact]
     public void Float_sigmoid_vector_lanes_equal_the_scalar_result()
     {
         // Every width computes the same operations: a span's result does not depend on where an input sits, over the
