@@ -7,17 +7,18 @@ namespace Nn.Span;
 
 /// <summary>
 /// The register-blocked inner kernel for processors without AVX-512 (AVX2 and FMA, sixteen 256-bit registers): a
-/// 6 x (2 vectors) tile of C accumulated in 12 Vector256 registers over an A panel (6 rows: packed, or A^T read in
-/// place) and a packed B panel (2 vectors of columns: 16 floats or 8 doubles).
+/// 6 x (2 vectors) tile of C accumulated in 12 Vector256 registers over an A panel (6 rows: packed, A^T read in place,
+/// or six rows of A read in place) and a packed B panel (2 vectors of columns: 16 floats or 8 doubles).
 /// </summary>
 /// <remarks>
 /// Each step loads two vectors of B and broadcasts six elements of A into 12 multiply-adds; with the two B vectors and
 /// a broadcast, 15 of the 16 vector registers are live, and the twelve independent accumulators cover the FMA latency
 /// (4 cycles) times its two pipes with room. Eight rows would need 16 accumulators and spill.
-/// <see cref="Run{T, TPanel}"/> takes one tile (an edge tile through a stack tile); <see cref="RunRow{T, TPanel}"/>
-/// takes the full tiles along a row strip of C without a call each: for a shallow product (depth 10) a tile is about
-/// 260 instructions, and the call with its nine arguments, and the loop around it with its locals in memory, added
-/// about 60 more.
+/// <see cref="Run{T, TPanel}(int, T*, nint, T*, T*, nint, T, int, int)"/> takes one tile (an edge tile through a stack
+/// tile); <see cref="RunRow{T, TPanel}"/> (packed panels) and <see cref="RunRowOfRows{T}"/> (rows of A in place) take
+/// the full tiles along a row strip of C without a call each: for a shallow product (depth 10) a tile is about 260
+/// instructions, and the call with its nine arguments, and the loop around it with its locals in memory, added about
+/// 60 more.
 /// </remarks>
 internal static unsafe class GemmMicroKernel256
 {
@@ -34,15 +35,25 @@ internal static unsafe class GemmMicroKernel256
     /// <paramref name="aStep"/> elements apart (the panel's height for a packed panel, A's row stride for a panel of A^T
     /// read in place). <paramref name="depth"/> is at least 1.
     /// </summary>
-    [SkipLocalsInit]
     public static void Run<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight =>
+        Run<T, TPanel>(depth, a, aStep, 1, b, c, rowStride, beta, rows, columns);
+
+    /// <summary>
+    /// As <see cref="Run{T, TPanel}(int, T*, nint, T*, T*, nint, T, int, int)"/>, with row i of the A panel at step p at
+    /// a + p * aStep + i * <paramref name="aRowOffset"/>: 1 for a packed panel or one of A^T read in place, A's row
+    /// stride for rows of A read in place (then <paramref name="aStep"/> is 1).
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Run<T, TPanel>(int depth, T* a, nint aStep, nint aRowOffset, T* b, T* c, nint rowStride, T beta, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPanel : struct, IPanelHeight
     {
         int width = Vector256<T>.Count;
         if (rows == TPanel.Rows && columns == 2 * width)
         {
-            FullTile<T, TPanel>(depth, a, aStep, b, c, rowStride, beta);
+            FullTile<T, TPanel>(depth, a, aStep, aRowOffset, b, c, rowStride, beta);
             return;
         }
 
@@ -50,7 +61,7 @@ internal static unsafe class GemmMicroKernel256
         int tileWidth = 2 * width;
         T* memory = stackalloc T[(6 * 2 * Vector256<T>.Count) + Vector512<T>.Count];
         T* tile = CacheLine.Align(memory);
-        FullTile<T, TPanel>(depth, a, aStep, b, tile, tileWidth, T.Zero);
+        FullTile<T, TPanel>(depth, a, aStep, aRowOffset, b, tile, tileWidth, T.Zero);
         EdgeTile.Update(c, rowStride, tile, tileWidth, rows, columns, beta);
     }
 
@@ -68,13 +79,32 @@ internal static unsafe class GemmMicroKernel256
         int tileWidth = 2 * Vector256<T>.Count;
         for (int t = 0; t < tiles; t++, b += panelLength, c += tileWidth)
         {
-            FullTile<T, TPanel>(depth, a, TPanel.Rows, b, c, rowStride, beta);
+            FullTile<T, TPanel>(depth, a, TPanel.Rows, 1, b, c, rowStride, beta);
         }
     }
 
-    /// <summary>One full tile: C = acc (beta = 0, C not read), or acc + beta C, with acc = sum_p a[p][i] b[p][j].</summary>
+    /// <summary>
+    /// As <see cref="RunRow{T, TPanel}"/>, for six rows of A read where they are, <paramref name="aRowStride"/> elements
+    /// apart: step p broadcasts a[i * aRowStride + p] for the tile's rows i.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRowOfRows<T>(int depth, T* a, nint aRowStride, T* b, nint panelLength, int tiles, T* c, nint rowStride, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tileWidth = 2 * Vector256<T>.Count;
+        for (int t = 0; t < tiles; t++, b += panelLength, c += tileWidth)
+        {
+            FullTile<T, WidePanel>(depth, a, 1, aRowStride, b, c, rowStride, beta);
+        }
+    }
+
+    /// <summary>
+    /// One full tile: C = acc (beta = 0, C not read), or acc + beta C, with acc = sum_p a[p][i] b[p][j] and a[p][i] at
+    /// a + p * aStep + i * aRowOffset.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FullTile<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta)
+    private static void FullTile<T, TPanel>(int depth, T* a, nint aStep, nint aRowOffset, T* b, T* c, nint rowStride, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPanel : struct, IPanelHeight
     {
@@ -104,22 +134,22 @@ internal static unsafe class GemmMicroKernel256
         Vector256<T> ai = Vector256.Create(a[0]);
         Vector256<T> c00 = ai * b0;
         Vector256<T> c01 = ai * b1;
-        ai = Vector256.Create(a[1]);
+        ai = Vector256.Create(a[1 * aRowOffset]);
         Vector256<T> c10 = ai * b0;
         Vector256<T> c11 = ai * b1;
-        ai = Vector256.Create(a[2]);
+        ai = Vector256.Create(a[2 * aRowOffset]);
         Vector256<T> c20 = ai * b0;
         Vector256<T> c21 = ai * b1;
-        ai = Vector256.Create(a[3]);
+        ai = Vector256.Create(a[3 * aRowOffset]);
         Vector256<T> c30 = ai * b0;
         Vector256<T> c31 = ai * b1;
         Vector256<T> c40 = default, c41 = default, c50 = default, c51 = default;
         if (wide)
         {
-            ai = Vector256.Create(a[4]);
+            ai = Vector256.Create(a[4 * aRowOffset]);
             c40 = ai * b0;
             c41 = ai * b1;
-            ai = Vector256.Create(a[5]);
+            ai = Vector256.Create(a[5 * aRowOffset]);
             c50 = ai * b0;
             c51 = ai * b1;
         }
@@ -134,15 +164,15 @@ internal static unsafe class GemmMicroKernel256
         T* bPairsEnd = b + ((nint)((depth - 1) & ~1) * 2 * width);
         while (b < bPairsEnd)
         {
-            Step<T, TPanel>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            Step<T, TPanel>(a + aStep, b + (2 * width), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<T, TPanel>(a, aRowOffset, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<T, TPanel>(a + aStep, aRowOffset, b + (2 * width), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             a += 2 * aStep;
             b += 4 * width;
         }
 
         if (b < bEnd)
         {
-            Step<T, TPanel>(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<T, TPanel>(a, aRowOffset, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
 
         if (beta == T.Zero)
@@ -181,11 +211,12 @@ internal static unsafe class GemmMicroKernel256
 
     /// <summary>
     /// One step of depth: c_ij += a_i b_j for the tile's rows i (<typeparamref name="TPanel"/>: 6 or 4) against one row
-    /// of B, two vectors at <paramref name="b"/>, with the rows' elements of A consecutive at <paramref name="a"/>.
+    /// of B, two vectors at <paramref name="b"/>, with the rows' elements of A at <paramref name="a"/>,
+    /// <paramref name="aRowOffset"/> apart (1: consecutive, in a panel).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step<T, TPanel>(
-        T* a, T* b, ref Vector256<T> c00, ref Vector256<T> c01, ref Vector256<T> c10, ref Vector256<T> c11, ref Vector256<T> c20,
+        T* a, nint aRowOffset, T* b, ref Vector256<T> c00, ref Vector256<T> c01, ref Vector256<T> c10, ref Vector256<T> c11, ref Vector256<T> c20,
         ref Vector256<T> c21, ref Vector256<T> c30, ref Vector256<T> c31, ref Vector256<T> c40, ref Vector256<T> c41,
         ref Vector256<T> c50, ref Vector256<T> c51)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -196,21 +227,21 @@ internal static unsafe class GemmMicroKernel256
         Vector256<T> ai = Vector256.Create(a[0]);
         c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
         c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
-        ai = Vector256.Create(a[1]);
+        ai = Vector256.Create(a[1 * aRowOffset]);
         c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
         c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
-        ai = Vector256.Create(a[2]);
+        ai = Vector256.Create(a[2 * aRowOffset]);
         c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
         c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
-        ai = Vector256.Create(a[3]);
+        ai = Vector256.Create(a[3 * aRowOffset]);
         c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
         c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
         if (TPanel.Rows > GemmBlocking.NarrowTileRows)
         {
-            ai = Vector256.Create(a[4]);
+            ai = Vector256.Create(a[4 * aRowOffset]);
             c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
             c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]);
+            ai = Vector256.Create(a[5 * aRowOffset]);
             c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
             c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
         }

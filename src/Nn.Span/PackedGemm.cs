@@ -29,11 +29,11 @@ internal static unsafe class PackedGemm
     public static void Multiply<T>(
         ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength, in EpilogueArguments epilogue)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Multiply(a, opA, b, opB, c, beta, packing, packingLength, epilogue, ReadsTransposedPanelsInPlace);
+        Multiply(a, opA, b, opB, c, beta, packing, packingLength, epilogue, ReadsTransposedPanelsInPlace, rowPanelsInPlace: true);
 
     /// <summary>
     /// Whether full panels of A^T are read where they are instead of packed (see
-    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long, in EpilogueArguments, bool)"/>):
+    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long, in EpilogueArguments, bool, bool)"/>):
     /// on AMD Zen cores that saved its copy (784x256x512 with A^T: 829-844 us packed, 787-803 us in place); on Intel
     /// Xeon cores (Sapphire Rapids class) it cost 10-35% instead (784x256x512: 102 against 75 GFLOP/s, 1000x512x1024:
     /// 91 against 74, medians of alternating runs), as each step of the kernel then starts a new cache line, most often
@@ -48,11 +48,13 @@ internal static unsafe class PackedGemm
 
     /// <summary>
     /// The blocked product, with full panels of A^T read in place when <paramref name="transposedPanelsInPlace"/> is
-    /// set and A's rows spread over the cache sets; otherwise every panel of op(A) is packed.
+    /// set and A's rows spread over the cache sets, and (AVX2 kernel) full panels of six rows of A as stored read in
+    /// place when <paramref name="rowPanelsInPlace"/> is set and six rows of A fall on more than one set of L1
+    /// (see <see cref="MultiplyAlongRowStrips{T}"/>); otherwise every panel of op(A) is packed.
     /// </summary>
     internal static void Multiply<T>(
         ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength, in EpilogueArguments epilogue,
-        bool transposedPanelsInPlace)
+        bool transposedPanelsInPlace, bool rowPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
@@ -75,7 +77,8 @@ internal static unsafe class PackedGemm
         {
             if (!GemmBlocking.UsesVector512Kernel && !readATransposedInPlace)
             {
-                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, epilogue);
+                bool readRowsInPlace = rowPanelsInPlace && opA == Operand.AsIs && PanelRowsSpreadOverL1Sets(aStride * sizeof(T));
+                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, epilogue, readRowsInPlace);
                 return;
             }
 
@@ -178,10 +181,18 @@ internal static unsafe class PackedGemm
     /// (<see cref="EpilogueKernel256"/>), where the network had run it as passes over every row of C after the product:
     /// the digits step ran 1.015-1.019x as fast, mnist 0.995x and wide 0.990x (noise: the sigmoid's arithmetic, not the
     /// passes over memory, is its cost), interleaved in one process on an AMD Zen 3 core.
+    /// With <paramref name="rowsInPlace"/> (A as stored), the full panels of six rows are not packed: the kernel
+    /// broadcasts each step's six elements from A's rows where they are (<see cref="GemmMicroKernel256.RunRowOfRows{T}"/>),
+    /// and only the rows past the last full panel are packed. A panel's rows are read along, so each cache line of A
+    /// serves sixteen steps, and the six lines in use stay in L1 across the strip's tiles as the packed panel did; the
+    /// copy of A and the second pass over it are saved. On an AMD Zen 3 core, alternating in one process: 64x10x128 with
+    /// B^T 1.16x as fast, 256x10x512 with B^T 1.06x, 128x64x256 1.05x, 256x784x512 1.02-1.03x, 1000x784x512 1.055x;
+    /// interleaved two builds: the digits step 1.014x, mnist 1.028x, wide (whose A operands have rows 4 KiB apart, or
+    /// 4000 bytes for dZ2) 0.995x.
     /// </remarks>
     private static void MultiplyAlongRowStrips<T>(
         T* a, nint aStride, Operand opA, T* b, nint bStride, Operand opB, T* c, nint cStride, int m, int n, int k, T beta, T* packing, long packingLength,
-        in EpilogueArguments epilogue)
+        in EpilogueArguments epilogue, bool rowsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
@@ -211,7 +222,12 @@ internal static unsafe class PackedGemm
             {
                 int mc = Math.Min(mcMax, m - ic);
                 int wideRows = GemmBlocking.WidePanelRows(mc);
-                GemmPacking.PackA(a, aStride, opA, ic, mc, wideRows, pc, kc, packedA);
+                int inPlaceRows = rowsInPlace ? wideRows - (wideRows % mr) : 0;
+                if (inPlaceRows < mc)
+                {
+                    GemmPacking.PackA(a, aStride, opA, ic + inPlaceRows, mc - inPlaceRows, wideRows - inPlaceRows, pc, kc, packedA);
+                }
+
                 for (int jc = 0; jc < n; jc += ncMax)
                 {
                     int nc = Math.Min(ncMax, n - jc);
@@ -224,9 +240,13 @@ internal static unsafe class PackedGemm
                         bool wide = ir < wideRows;
                         int height = wide ? mr : narrow;
                         int rows = Math.Min(height, mc - ir);
-                        T* aPanel = packedA + ((nint)ir * kc);
+                        T* aPanel = packedA + ((nint)(ir - inPlaceRows) * kc);
                         T* cStrip = cBlock + (ir * cStride);
-                        if (wide)
+                        if (ir < inPlaceRows)
+                        {
+                            RunStripOfRows(kc, a + ((ic + ir) * aStride) + pc, aStride, packedB, nc, cStrip, cStride, blockBeta);
+                        }
+                        else if (wide)
                         {
                             RunStrip<T, WidePanel>(kc, aPanel, packedB, nc, cStrip, cStride, blockBeta, rows);
                         }
@@ -271,6 +291,31 @@ internal static unsafe class PackedGemm
             GemmMicroKernel256.Run<T, TPanel>(depth, aPanel, TPanel.Rows, packedB + ((nint)jr * depth), cStrip + jr, cStride, beta, rows, Math.Min(nr, columns - jr));
         }
     }
+
+    /// <summary>
+    /// One panel of six rows of A read in place (<paramref name="aRows"/>, rows <paramref name="aStride"/> elements
+    /// apart, at the K block's first column) along its strip of C: the full tiles in one call, then the last columns
+    /// through a stack tile.
+    /// </summary>
+    private static void RunStripOfRows<T>(int depth, T* aRows, nint aStride, T* packedB, int columns, T* cStrip, nint cStride, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = GemmBlocking.TileColumns<T>();
+        int fullColumnPanels = columns / nr;
+        GemmMicroKernel256.RunRowOfRows(depth, aRows, aStride, packedB, (nint)nr * depth, fullColumnPanels, cStrip, cStride, beta);
+        for (int jr = fullColumnPanels * nr; jr < columns; jr += nr)
+        {
+            GemmMicroKernel256.Run<T, WidePanel>(depth, aRows, 1, aStride, packedB + ((nint)jr * depth), cStrip + jr, cStride, beta, GemmBlocking.TileRows, Math.Min(nr, columns - jr));
+        }
+    }
+
+    /// <summary>
+    /// Whether six rows <paramref name="rowBytes"/> apart fall on more than one set of L1 (64 sets of 64-byte lines: a
+    /// period of 4 KiB). Rows a multiple of 4 KiB apart put a panel's six lines in use into one set, beside the B and C
+    /// lines that pass through it: 512x1024x1024 ran 0.94x as fast with its rows read in place (AMD Zen 3). Rows 1 or 2
+    /// KiB apart (2 or 3 lines a set) ran 1.08x and 1.02x as fast (128x256x128, 256x512x512).
+    /// </summary>
+    private static bool PanelRowsSpreadOverL1Sets(nint rowBytes) => rowBytes % 4096 != 0;
 
     /// <summary>
     /// Whether rows <paramref name="rowBytes"/> apart spread over the sets of L2 (1024 sets of 64-byte lines: a period of

@@ -32,6 +32,15 @@ public sealed unsafe class PackedGemmTests
         // A^T packed because its rows are a multiple of 512 bytes apart (128 and 256 elements, pitch included).
         data.Add(125, 40, 70, 1);
         data.Add(253, 50, 600, 3);
+
+        // AVX2, rows of A read in place: M blocks of 120, 120 and 10 rows (B's 2048 columns leave room for 120 rows of A);
+        // 13 rows (two panels of six in place, the last row packed in a partial panel of six); 10 rows (one panel in
+        // place, four packed in a narrow panel); rows 1024 elements apart with the pitch (4 KiB for float, 8 KiB for
+        // double), so packed.
+        data.Add(250, 2100, 9, 0);
+        data.Add(13, 35, 600, 0);
+        data.Add(10, 17, 64, 2);
+        data.Add(20, 40, 1021, 0);
         return data;
     }
 
@@ -42,12 +51,14 @@ public sealed unsafe class PackedGemmTests
         bool transposeA = (transposes & 1) != 0;
         bool transposeB = (transposes & 2) != 0;
 
-        // With A^T, both ways of reading its panels (in place, as chosen on AMD, and packed, as on Intel) whatever the
-        // processor running the test.
-        foreach (bool inPlace in transposeA ? [false, true] : new[] { PackedGemm.ReadsTransposedPanelsInPlace })
+        // Both ways of reading A's panels, whatever the processor running the test: with A^T, in place (as chosen on AMD)
+        // and packed (as on Intel); with A as stored, its rows in place (the AVX2 kernel's choice) and packed.
+        foreach (bool inPlace in new[] { false, true })
         {
-            Check<float>(m, n, k, transposeA, transposeB, beta: 0f, seed: m * 31 + n, inPlace);
-            Check<double>(m, n, k, transposeA, transposeB, beta: 0.5, seed: m + n * 17, inPlace);
+            bool transposedInPlace = transposeA ? inPlace : PackedGemm.ReadsTransposedPanelsInPlace;
+            bool rowsInPlace = transposeA || inPlace;
+            Check<float>(m, n, k, transposeA, transposeB, beta: 0f, seed: m * 31 + n, transposedInPlace, rowsInPlace);
+            Check<double>(m, n, k, transposeA, transposeB, beta: 0.5, seed: m + n * 17, transposedInPlace, rowsInPlace);
         }
     }
 
@@ -85,7 +96,7 @@ public sealed unsafe class PackedGemmTests
                 var epilogue = new EpilogueArguments(kind, biasPointer, sigmoidPointer, n + pitchH);
                 PackedGemm.Multiply(
                     new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, new Span2D<float>(fused, 0, m, n, pitchC), 0f,
-                    panels, packing.Length, epilogue, false);
+                    panels, packing.Length, epilogue, false, rowPanelsInPlace: true);
                 for (int i = 0; i < m; i++)
                 {
                     for (int j = 0; j < n; j++)
@@ -144,7 +155,7 @@ public sealed unsafe class PackedGemmTests
                 Span<float> c = cPages.Place<float>(new float[m * n], atEnd: true);
                 PackedGemm.Multiply(
                     new ReadOnlySpan2D<float>(a, m, k), Operand.AsIs, new ReadOnlySpan2D<float>(b, k, n), Operand.AsIs, c.AsSpan2D(m, n), 0f, panels, packing.Length,
-                    new EpilogueArguments(kind, biasPointer, hPointer, n), false);
+                    new EpilogueArguments(kind, biasPointer, hPointer, n), false, rowPanelsInPlace: true);
 
                 // The last row, where the pages begin: the plain product's entries, then the step.
                 for (int j = 0; j < n; j++)
@@ -174,7 +185,7 @@ public sealed unsafe class PackedGemmTests
     }
 
     [Theory]
-    [InlineData(250, 100, 600, 0)] // two K blocks; A in blocks of 120, 120 and 10 rows: the buffer filled to its last element
+    [InlineData(250, 100, 600, 0)] // two K blocks; A in blocks of 120, 120 and 10 rows: the buffer filled to its last element (A packed)
     [InlineData(250, 100, 600, 3)]
     [InlineData(97, 300, 520, 1)]  // three B blocks of 128, 128 and 44 columns with AVX2, the last with a partial panel
     [InlineData(61, 37, 70, 2)]
@@ -183,15 +194,69 @@ public sealed unsafe class PackedGemmTests
         Assert.SkipUnless(ProtectedPages.Available, "Needs mmap and mprotect.");
         bool transposeA = (transposes & 1) != 0;
         bool transposeB = (transposes & 2) != 0;
-        GuardedCheck<float>(m, n, k, transposeA, transposeB);
-        GuardedCheck<double>(m, n, k, transposeA, transposeB);
+        foreach (bool rowsInPlace in new[] { false, true })
+        {
+            GuardedCheck<float>(m, n, k, transposeA, transposeB, rowsInPlace);
+            GuardedCheck<double>(m, n, k, transposeA, transposeB, rowsInPlace);
+        }
+    }
+
+    [Theory]
+    [InlineData(12, 40, 600)] // two panels of six rows in place over two K blocks: the last step reads A's last element
+    [InlineData(13, 33, 70)]  // two panels in place, the last row packed; each strip ending in a partial tile
+    [InlineData(6, 16, 1)]    // one tile of depth 1
+    public void Rows_of_a_read_in_place_stay_within_a_against_an_inaccessible_page(int m, int n, int k)
+    {
+        Assert.SkipUnless(ProtectedPages.Available, "Needs mmap and mprotect.");
+        RowsInPlaceGuardedCheck<float>(m, n, k);
+        RowsInPlaceGuardedCheck<double>(m, n, k);
+    }
+
+    /// <summary>
+    /// The product with A's rows read where they are, A flush against an inaccessible page: a step of the kernel that
+    /// read one element of A past its last row (or past a K block into the next row's start, at the end) faults at once.
+    /// </summary>
+    private static void RowsInPlaceGuardedCheck<T>(int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random((m * 7) + k);
+        T[] values = Fill<T>(random, m * k);
+        T[] b = Fill<T>(random, k * n);
+        T[] c = new T[m * n];
+        var packing = new AlignedBuffer<T>(GemmBlocking.PackingLength<T>(k, n));
+        using var pages = new ProtectedPages((long)m * k * sizeof(T));
+        Span<T> a = pages.Place<T>(values, atEnd: true);
+        fixed (T* aPointer = a)
+        fixed (T* panels = packing.Span)
+        {
+            PackedGemm.Multiply(
+                new ReadOnlySpan2D<T>(aPointer, m, k, 0), Operand.AsIs, new ReadOnlySpan2D<T>(b, k, n), Operand.AsIs, new Span2D<T>(c, m, n), T.Zero, panels,
+                packing.Length, default, transposedPanelsInPlace: false, rowPanelsInPlace: true);
+        }
+
+        double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double product = double.CreateChecked(values[(i * k) + p]) * double.CreateChecked(b[(p * n) + j]);
+                    sum += product;
+                    magnitude += Math.Abs(product);
+                }
+
+                Assert.True(Math.Abs(double.CreateChecked(c[(i * n) + j]) - sum) <= 2 * k * eps * magnitude, $"{typeof(T).Name} {m}x{n}x{k}: C[{i}, {j}]");
+            }
+        }
     }
 
     /// <summary>
     /// The product with a buffer of exactly <see cref="GemmBlocking.PackingLength{T}"/> elements flush against an
     /// inaccessible page: a packed panel written, or read, one element past the buffer faults at once.
     /// </summary>
-    private static void GuardedCheck<T>(int m, int n, int k, bool transposeA, bool transposeB)
+    private static void GuardedCheck<T>(int m, int n, int k, bool transposeA, bool transposeB, bool rowPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(m + n + k);
@@ -205,7 +270,7 @@ public sealed unsafe class PackedGemmTests
         T* panels = (T*)pages.End - length;
         PackedGemm.Multiply(
             new ReadOnlySpan2D<T>(a, aRows, aCols), transposeA ? Operand.Transposed : Operand.AsIs, new ReadOnlySpan2D<T>(b, bRows, bCols),
-            transposeB ? Operand.Transposed : Operand.AsIs, new Span2D<T>(c, m, n), T.Zero, panels, length);
+            transposeB ? Operand.Transposed : Operand.AsIs, new Span2D<T>(c, m, n), T.Zero, panels, length, default, PackedGemm.ReadsTransposedPanelsInPlace, rowPanelsInPlace);
 
         // One row and one column of C against the reference, enough to see that the blocks were walked whole.
         double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
@@ -223,7 +288,7 @@ public sealed unsafe class PackedGemmTests
         }
     }
 
-    private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed, bool transposedPanelsInPlace)
+    private static void Check<T>(int m, int n, int k, bool transposeA, bool transposeB, T beta, int seed, bool transposedPanelsInPlace, bool rowPanelsInPlace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(seed);
@@ -244,7 +309,7 @@ public sealed unsafe class PackedGemmTests
         fixed (T* panels = packing.Span)
         {
             PackedGemm.Multiply(
-                aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels, packing.Length, default, transposedPanelsInPlace);
+                aView, transposeA ? Operand.Transposed : Operand.AsIs, bView, transposeB ? Operand.Transposed : Operand.AsIs, cView, beta, panels, packing.Length, default, transposedPanelsInPlace, rowPanelsInPlace);
         }
 
         double eps = typeof(T) == typeof(float) ? 1.0 / (1 << 24) : 1.0 / (1L << 53);
