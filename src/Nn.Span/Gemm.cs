@@ -129,6 +129,25 @@ public static class Gemm
             return;
         }
 
+        if (typeof(T) == typeof(float) && NarrowGemm256.Takes(m, n, opB) && m > 0 && n > 0 && k > 0)
+        {
+            // The same without AVX-512: a narrow float C with B as stored, straight to its kernels. Through the general
+            // dispatch (three views built, then checked and taken apart again, in three calls), 20 x 10 x 5 took 1.44x as
+            // long (0.18 against 0.13 us) and 1 x 64 x 32 1.10x; 256 x 512 x 10 as long (AMD Zen 3, two builds
+            // interleaved in one process).
+            fixed (T* aPointer = &a)
+            fixed (T* bPointer = &b)
+            fixed (T* cPointer = &c)
+            {
+                // Element (i, p) of op(A): A[i, p] as stored, A[p, i] transposed.
+                NarrowGemm256.Multiply(
+                    (float*)aPointer, opA == Operand.AsIs ? aStride : 1, opA == Operand.AsIs ? 1 : aStride, (float*)bPointer, bStride, (float*)cPointer, cStride,
+                    m, n, k, float.CreateTruncating(beta), null);
+            }
+
+            return;
+        }
+
         MultiplyGeneral(ref a, aHeight, aWidth, aStride, opA, ref b, bHeight, bWidth, bStride, opB, ref c, cHeight, cWidth, cStride, beta, packing);
     }
 
