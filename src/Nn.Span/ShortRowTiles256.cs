@@ -447,17 +447,11 @@ internal static unsafe class ShortRowTiles256
         if ((stored & 0x80) != 0) VectorPieces.StoreFirst(gradient + (7 * gradientStride), r7, count);
     }
 
-    /// <summary>ln of every lane, one MathF.Log each (eight per eight tiles).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static Vector256<float> LogOfLanes(Vector256<float> x)
-    {
-        float* lanes = stackalloc float[Lanes];
-        x.Store(lanes);
-        for (int lane = 0; lane < Lanes; lane++)
-        {
-            lanes[lane] = MathF.Log(lanes[lane]);
-        }
-
-        return Vector256.Load(lanes);
-    }
+    /// <summary>
+    /// ln of every lane (one per eight tiles), as the AVX-512 tiles take it (<see cref="ShortRowTiles.LogOfLanes"/>): the
+    /// runtime's vector logarithm, compiled fully optimised at once. Its lanes are products of row sums, each in [1, 16].
+    /// Eight MathF.Log calls had taken 3% of the seed step's samples; the vector logarithm takes 2.2% (AMD Zen 3).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    internal static Vector256<float> LogOfLanes(Vector256<float> x) => Vector256.Log(x);
 }
