@@ -139,8 +139,10 @@ public static class Gemm
             fixed (T* bPointer = &b)
             fixed (T* cPointer = &c)
             {
+                // Element (i, p) of op(A): A[i, p] as stored, A[p, i] transposed.
                 NarrowGemm256.Multiply(
-                    (float*)aPointer, aStride, opA, (float*)bPointer, bStride, (float*)cPointer, cStride, m, n, k, float.CreateTruncating(beta), null);
+                    (float*)aPointer, opA == Operand.AsIs ? aStride : 1, opA == Operand.AsIs ? 1 : aStride, (float*)bPointer, bStride, (float*)cPointer, cStride,
+                    m, n, k, float.CreateTruncating(beta), null);
             }
 
             return;

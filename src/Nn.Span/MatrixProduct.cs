@@ -138,8 +138,9 @@ internal static class MatrixProduct
         fixed (T* cPointer = &c.DangerousGetReference())
         fixed (T* biasPointer = bias)
         {
+            // Element (i, p) of op(A): A[i, p] as stored, A[p, i] transposed.
             NarrowGemm256.Multiply(
-                (float*)aPointer, aStride, opA, (float*)bPointer, MatrixMemory.RowStride(b),
+                (float*)aPointer, opA == Operand.AsIs ? aStride : 1, opA == Operand.AsIs ? 1 : aStride, (float*)bPointer, MatrixMemory.RowStride(b),
                 (float*)cPointer, MatrixMemory.RowStride((ReadOnlySpan2D<T>)c), c.Height, c.Width, opA == Operand.AsIs ? a.Width : a.Height, beta,
                 (float*)biasPointer);
         }

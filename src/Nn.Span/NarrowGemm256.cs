@@ -40,16 +40,6 @@ internal static unsafe class NarrowGemm256
         !Avx512F.IsSupported && Avx2.IsSupported && Fma.IsSupported && opB == Operand.AsIs && (n <= MaxColumns || m <= DoubleTileRows);
 
     /// <summary>
-    /// C = op(A) B + beta C (+ bias), as <see cref="Multiply(float*, nint, nint, float*, nint, float*, nint, int, int, int, float, float*)"/>,
-    /// with op(A) given as A (rows <paramref name="aStride"/> elements apart) and <paramref name="opA"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Multiply(
-        float* a, nint aStride, Operand opA, float* b, nint bStride, float* c, nint cStride, int m, int n, int k, float beta, float* bias) =>
-        // Element (i, p) of op(A): A[i, p] as stored, A[p, i] transposed.
-        Multiply(a, opA == Operand.AsIs ? aStride : 1, opA == Operand.AsIs ? 1 : aStride, b, bStride, c, cStride, m, n, k, beta, bias);
-
-    /// <summary>
     /// C = op(A) B + beta C, then + bias[j] when <paramref name="bias"/> is not null; M, N, K &gt;= 1. Products that
     /// <see cref="DeepNarrowGemm256.Suits"/> with A as stored go to that form, and those that
     /// <see cref="TransposedNarrowGemm256.Suits"/> with A^T and no bias to that one. Element
