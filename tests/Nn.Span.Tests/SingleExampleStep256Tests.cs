@@ -9,7 +9,8 @@ namespace Nn.Span.Tests;
 /// scalar double reference's rounding bound on widths that end the hidden layer's 32-unit blocks, the eight-row groups and
 /// the eight-lane vectors anywhere, with and without dX, the gradient and dX between guards. Its parameters, data,
 /// gradient and dX flush against inaccessible pages give bitwise the same results; +Inf logits take the general row
-/// path's limits; and the public call takes this step for a batch of one without AVX-512.
+/// path's limits; and the public call takes this step for a batch of one without AVX-512, and with AVX-512 for small
+/// networks only.
 /// </summary>
 public sealed class SingleExampleStep256Tests
 {
@@ -36,11 +37,13 @@ public sealed class SingleExampleStep256Tests
     }
 
     [Fact]
-    public void The_step_takes_a_batch_of_one_with_at_most_sixteen_classes_without_avx512()
+    public void The_step_takes_a_batch_of_one_with_at_most_sixteen_classes_and_with_avx512_a_small_first_layer()
     {
-        Assert.SkipUnless(SingleExampleStep256.IsSupported, "The public call takes this step only with AVX2 and FMA and without AVX-512.");
+        Assert.SkipUnless(SingleExampleStep256.IsSupported, NeedsAvx2);
         Assert.True(SingleExampleStep256.Suits(new NetworkDimensions(64, 32, 10), 1));
-        Assert.True(SingleExampleStep256.Suits(new NetworkDimensions(784, 512, 16), 1));
+        Assert.True(SingleExampleStep256.Suits(new NetworkDimensions(64, 64, 16), 1));
+        Assert.Equal(!Avx512F.IsSupported, SingleExampleStep256.Suits(new NetworkDimensions(64, 65, 16), 1));
+        Assert.Equal(!Avx512F.IsSupported, SingleExampleStep256.Suits(new NetworkDimensions(784, 512, 16), 1));
         Assert.False(SingleExampleStep256.Suits(new NetworkDimensions(64, 32, 10), 2));
         Assert.False(SingleExampleStep256.Suits(new NetworkDimensions(64, 32, 17), 1));
     }
@@ -50,7 +53,9 @@ public sealed class SingleExampleStep256Tests
     public void The_step_matches_the_scalar_reference_within_the_rounding_bound(int inputs, int hidden, int outputs)
     {
         Assert.SkipUnless(Avx2.IsSupported && Fma.IsSupported, NeedsAvx2);
-        StepChecks.AssertMatchesTheReference(Run, SingleExampleStep256.IsSupported, 1, inputs, hidden, outputs);
+        // The public call takes the tiny step first where it suits (AVX-512, fewer than 16 inputs, at most 16 units).
+        var d = new NetworkDimensions(inputs, hidden, outputs);
+        StepChecks.AssertMatchesTheReference(Run, SingleExampleStep256.Suits(d, 1) && !TinyStep.Suits(d), 1, inputs, hidden, outputs);
     }
 
     [Theory]
