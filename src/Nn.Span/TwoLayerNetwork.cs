@@ -295,13 +295,9 @@ public sealed class TwoLayerNetwork<T>
     {
         int rows = data.Height;
         NetworkDimensions d = Dimensions;
-        if (typeof(T) == typeof(float) && TinyStep.Suits(d))
-        {
-            return Unsafe.BitCast<float, T>(TinyStep.Run(
-                d, Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(data), labels, Unsafe.BitCast<ReadOnlySpan<T>, ReadOnlySpan<float>>(parameters),
-                Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient)));
-        }
-
+        // A batch of one first: with AVX-512, on a network narrower than a vector in every layer, the single-example step
+        // ran 1.24-2.29x as fast as the tiny step's sixteen-lane tile (1 x 15 x 16 x 16: 183 against 420 ns; 1 x 1 x 1 x 1
+        // alone 0.93x; AMD Zen 5, two builds interleaved).
         if (typeof(T) == typeof(float) && SingleExampleStep256.Suits(d, rows))
         {
             return Unsafe.BitCast<float, T>(SingleExampleStep256.Run(
@@ -309,6 +305,13 @@ public sealed class TwoLayerNetwork<T>
                 Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient),
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Hidden(rows)), Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.HiddenDelta(rows)),
                 Unsafe.BitCast<Span2D<T>, Span2D<float>>(workspace.Logits(rows))));
+        }
+
+        if (typeof(T) == typeof(float) && TinyStep.Suits(d))
+        {
+            return Unsafe.BitCast<float, T>(TinyStep.Run(
+                d, Unsafe.BitCast<ReadOnlySpan2D<T>, ReadOnlySpan2D<float>>(data), labels, Unsafe.BitCast<ReadOnlySpan<T>, ReadOnlySpan<float>>(parameters),
+                Unsafe.BitCast<Span<T>, Span<float>>(gradient), Unsafe.BitCast<Span2D<T>, Span2D<float>>(inputGradient)));
         }
 
         if (typeof(T) == typeof(float) && TinyStep256.Suits(d))

@@ -303,7 +303,7 @@ public sealed class TwoLayerNetworkTests
     {
         // The general step, composed here of the span-level calls the network makes when the direct step does not
         // apply, must agree bit for bit with the direct step. The direct step is called itself: for the seed's shape
-        // the public call takes the step of tiny networks (TinyStep).
+        // the public call takes the step of tiny networks (TinyStep), and for online's the single-example step.
         Assert.SkipUnless(DirectGemm.IsSupported, "The direct step needs AVX-512.");
         var problem = NetworkProblem.Random(batch * 11, batch, inputs, units, outputs);
         NetworkDimensions d = problem.Dimensions;
