@@ -126,42 +126,50 @@ internal static unsafe class DepthPairGemm
             Vector512<float> bPair = Avx512F.PermuteVar16x32x2(even, interleave, odd);
 
             // c_i += (A[i, p], A[i, p + 1]) (A[i, p], A[i, p + 1]) ... * bPair, for the quarters' rows i
-            c00 = Vector512.FusedMultiplyAdd(Pair(a0 + p), bPair, c00);
-            c01 = Vector512.FusedMultiplyAdd(Pair(a0 + s1 + p), bPair, c01);
-            c02 = Vector512.FusedMultiplyAdd(Pair(a0 + s2 + p), bPair, c02);
-            c03 = Vector512.FusedMultiplyAdd(Pair(a0 + s3 + p), bPair, c03);
-            c10 = Vector512.FusedMultiplyAdd(Pair(a1 + p), bPair, c10);
-            c11 = Vector512.FusedMultiplyAdd(Pair(a1 + s1 + p), bPair, c11);
-            c12 = Vector512.FusedMultiplyAdd(Pair(a1 + s2 + p), bPair, c12);
-            c13 = Vector512.FusedMultiplyAdd(Pair(a1 + s3 + p), bPair, c13);
-            c20 = Vector512.FusedMultiplyAdd(Pair(a2 + p), bPair, c20);
-            c21 = Vector512.FusedMultiplyAdd(Pair(a2 + s1 + p), bPair, c21);
-            c22 = Vector512.FusedMultiplyAdd(Pair(a2 + s2 + p), bPair, c22);
-            c23 = Vector512.FusedMultiplyAdd(Pair(a2 + s3 + p), bPair, c23);
+            c00 = Vector512.FusedMultiplyAdd(Pair(a0), bPair, c00);
+            c01 = Vector512.FusedMultiplyAdd(Pair(a0 + s1), bPair, c01);
+            c02 = Vector512.FusedMultiplyAdd(Pair(a0 + s2), bPair, c02);
+            c03 = Vector512.FusedMultiplyAdd(Pair(a0 + s3), bPair, c03);
+            c10 = Vector512.FusedMultiplyAdd(Pair(a1), bPair, c10);
+            c11 = Vector512.FusedMultiplyAdd(Pair(a1 + s1), bPair, c11);
+            c12 = Vector512.FusedMultiplyAdd(Pair(a1 + s2), bPair, c12);
+            c13 = Vector512.FusedMultiplyAdd(Pair(a1 + s3), bPair, c13);
+            c20 = Vector512.FusedMultiplyAdd(Pair(a2), bPair, c20);
+            c21 = Vector512.FusedMultiplyAdd(Pair(a2 + s1), bPair, c21);
+            c22 = Vector512.FusedMultiplyAdd(Pair(a2 + s2), bPair, c22);
+            c23 = Vector512.FusedMultiplyAdd(Pair(a2 + s3), bPair, c23);
             if (fourth)
             {
-                c30 = Vector512.FusedMultiplyAdd(Pair(a3 + p), bPair, c30);
-                c31 = Vector512.FusedMultiplyAdd(Pair(a3 + s1 + p), bPair, c31);
-                c32 = Vector512.FusedMultiplyAdd(Pair(a3 + s2 + p), bPair, c32);
-                c33 = Vector512.FusedMultiplyAdd(Pair(a3 + s3 + p), bPair, c33);
+                c30 = Vector512.FusedMultiplyAdd(Pair(a3), bPair, c30);
+                c31 = Vector512.FusedMultiplyAdd(Pair(a3 + s1), bPair, c31);
+                c32 = Vector512.FusedMultiplyAdd(Pair(a3 + s2), bPair, c32);
+                c33 = Vector512.FusedMultiplyAdd(Pair(a3 + s3), bPair, c33);
             }
 
             if (fifth)
             {
-                c40 = Vector512.FusedMultiplyAdd(Pair(a4 + p), bPair, c40);
-                c41 = Vector512.FusedMultiplyAdd(Pair(a4 + s1 + p), bPair, c41);
-                c42 = Vector512.FusedMultiplyAdd(Pair(a4 + s2 + p), bPair, c42);
-                c43 = Vector512.FusedMultiplyAdd(Pair(a4 + s3 + p), bPair, c43);
+                c40 = Vector512.FusedMultiplyAdd(Pair(a4), bPair, c40);
+                c41 = Vector512.FusedMultiplyAdd(Pair(a4 + s1), bPair, c41);
+                c42 = Vector512.FusedMultiplyAdd(Pair(a4 + s2), bPair, c42);
+                c43 = Vector512.FusedMultiplyAdd(Pair(a4 + s3), bPair, c43);
             }
 
             if (sixth)
             {
-                c50 = Vector512.FusedMultiplyAdd(Pair(a5 + p), bPair, c50);
-                c51 = Vector512.FusedMultiplyAdd(Pair(a5 + s1 + p), bPair, c51);
-                c52 = Vector512.FusedMultiplyAdd(Pair(a5 + s2 + p), bPair, c52);
-                c53 = Vector512.FusedMultiplyAdd(Pair(a5 + s3 + p), bPair, c53);
+                c50 = Vector512.FusedMultiplyAdd(Pair(a5), bPair, c50);
+                c51 = Vector512.FusedMultiplyAdd(Pair(a5 + s1), bPair, c51);
+                c52 = Vector512.FusedMultiplyAdd(Pair(a5 + s2), bPair, c52);
+                c53 = Vector512.FusedMultiplyAdd(Pair(a5 + s3), bPair, c53);
             }
 
+            // The quarters' pointers move with the steps, so that each row's pair is read at one pointer plus a scaled
+            // stride (with the step added as a third term, every row's address took an instruction of its own).
+            a0 += 2;
+            a1 += 2;
+            a2 += 2;
+            a3 += 2;
+            a4 += 2;
+            a5 += 2;
             bRow += 2 * bStride;
         }
 
@@ -171,40 +179,40 @@ internal static unsafe class DepthPairGemm
             Vector512<float> even = Avx512F.VL.MaskLoad(bRow, columnMask, Vector256<float>.Zero).ToVector512Unsafe();
             Vector512<float> bLast = Avx512F.PermuteVar16x32x2(even, interleave, Vector512<float>.Zero);
             Vector512<float> evenLanes = Vector512.Create(0xFFFF_FFFFL).AsSingle();
-            c00 = Vector512.FusedMultiplyAdd(Single(a0 + p, evenLanes), bLast, c00);
-            c01 = Vector512.FusedMultiplyAdd(Single(a0 + s1 + p, evenLanes), bLast, c01);
-            c02 = Vector512.FusedMultiplyAdd(Single(a0 + s2 + p, evenLanes), bLast, c02);
-            c03 = Vector512.FusedMultiplyAdd(Single(a0 + s3 + p, evenLanes), bLast, c03);
-            c10 = Vector512.FusedMultiplyAdd(Single(a1 + p, evenLanes), bLast, c10);
-            c11 = Vector512.FusedMultiplyAdd(Single(a1 + s1 + p, evenLanes), bLast, c11);
-            c12 = Vector512.FusedMultiplyAdd(Single(a1 + s2 + p, evenLanes), bLast, c12);
-            c13 = Vector512.FusedMultiplyAdd(Single(a1 + s3 + p, evenLanes), bLast, c13);
-            c20 = Vector512.FusedMultiplyAdd(Single(a2 + p, evenLanes), bLast, c20);
-            c21 = Vector512.FusedMultiplyAdd(Single(a2 + s1 + p, evenLanes), bLast, c21);
-            c22 = Vector512.FusedMultiplyAdd(Single(a2 + s2 + p, evenLanes), bLast, c22);
-            c23 = Vector512.FusedMultiplyAdd(Single(a2 + s3 + p, evenLanes), bLast, c23);
+            c00 = Vector512.FusedMultiplyAdd(Single(a0, evenLanes), bLast, c00);
+            c01 = Vector512.FusedMultiplyAdd(Single(a0 + s1, evenLanes), bLast, c01);
+            c02 = Vector512.FusedMultiplyAdd(Single(a0 + s2, evenLanes), bLast, c02);
+            c03 = Vector512.FusedMultiplyAdd(Single(a0 + s3, evenLanes), bLast, c03);
+            c10 = Vector512.FusedMultiplyAdd(Single(a1, evenLanes), bLast, c10);
+            c11 = Vector512.FusedMultiplyAdd(Single(a1 + s1, evenLanes), bLast, c11);
+            c12 = Vector512.FusedMultiplyAdd(Single(a1 + s2, evenLanes), bLast, c12);
+            c13 = Vector512.FusedMultiplyAdd(Single(a1 + s3, evenLanes), bLast, c13);
+            c20 = Vector512.FusedMultiplyAdd(Single(a2, evenLanes), bLast, c20);
+            c21 = Vector512.FusedMultiplyAdd(Single(a2 + s1, evenLanes), bLast, c21);
+            c22 = Vector512.FusedMultiplyAdd(Single(a2 + s2, evenLanes), bLast, c22);
+            c23 = Vector512.FusedMultiplyAdd(Single(a2 + s3, evenLanes), bLast, c23);
             if (fourth)
             {
-                c30 = Vector512.FusedMultiplyAdd(Single(a3 + p, evenLanes), bLast, c30);
-                c31 = Vector512.FusedMultiplyAdd(Single(a3 + s1 + p, evenLanes), bLast, c31);
-                c32 = Vector512.FusedMultiplyAdd(Single(a3 + s2 + p, evenLanes), bLast, c32);
-                c33 = Vector512.FusedMultiplyAdd(Single(a3 + s3 + p, evenLanes), bLast, c33);
+                c30 = Vector512.FusedMultiplyAdd(Single(a3, evenLanes), bLast, c30);
+                c31 = Vector512.FusedMultiplyAdd(Single(a3 + s1, evenLanes), bLast, c31);
+                c32 = Vector512.FusedMultiplyAdd(Single(a3 + s2, evenLanes), bLast, c32);
+                c33 = Vector512.FusedMultiplyAdd(Single(a3 + s3, evenLanes), bLast, c33);
             }
 
             if (fifth)
             {
-                c40 = Vector512.FusedMultiplyAdd(Single(a4 + p, evenLanes), bLast, c40);
-                c41 = Vector512.FusedMultiplyAdd(Single(a4 + s1 + p, evenLanes), bLast, c41);
-                c42 = Vector512.FusedMultiplyAdd(Single(a4 + s2 + p, evenLanes), bLast, c42);
-                c43 = Vector512.FusedMultiplyAdd(Single(a4 + s3 + p, evenLanes), bLast, c43);
+                c40 = Vector512.FusedMultiplyAdd(Single(a4, evenLanes), bLast, c40);
+                c41 = Vector512.FusedMultiplyAdd(Single(a4 + s1, evenLanes), bLast, c41);
+                c42 = Vector512.FusedMultiplyAdd(Single(a4 + s2, evenLanes), bLast, c42);
+                c43 = Vector512.FusedMultiplyAdd(Single(a4 + s3, evenLanes), bLast, c43);
             }
 
             if (sixth)
             {
-                c50 = Vector512.FusedMultiplyAdd(Single(a5 + p, evenLanes), bLast, c50);
-                c51 = Vector512.FusedMultiplyAdd(Single(a5 + s1 + p, evenLanes), bLast, c51);
-                c52 = Vector512.FusedMultiplyAdd(Single(a5 + s2 + p, evenLanes), bLast, c52);
-                c53 = Vector512.FusedMultiplyAdd(Single(a5 + s3 + p, evenLanes), bLast, c53);
+                c50 = Vector512.FusedMultiplyAdd(Single(a5, evenLanes), bLast, c50);
+                c51 = Vector512.FusedMultiplyAdd(Single(a5 + s1, evenLanes), bLast, c51);
+                c52 = Vector512.FusedMultiplyAdd(Single(a5 + s2, evenLanes), bLast, c52);
+                c53 = Vector512.FusedMultiplyAdd(Single(a5 + s3, evenLanes), bLast, c53);
             }
         }
 
