@@ -51,6 +51,7 @@ internal static unsafe class DepthPairGemm
     public static bool Suits(int m, int n) => IsSupported && m >= LeastRows && m <= MostRows && n >= 1 && n <= MostColumns;
 
     /// <summary>C = A B, A as stored (M x K), B as stored (K x N), C (M x N) only written; see <see cref="Suits"/>, K &gt;= 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(float* a, nint aStride, float* b, nint bStride, float* c, nint cStride, int m, int n, int k)
     {
         Debug.Assert(Suits(m, n) && k >= 1, "The kernel takes 9 to 24 rows of 1 to 8 columns, K >= 1.");
