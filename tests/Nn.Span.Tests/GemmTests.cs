@@ -356,8 +356,9 @@ public sealed class GemmTests
             // Dot products at a shallower depth with enough rows (the digits network's logits).
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 64, 128, 0), new ReadOnlySpan2D<float>(b, 0, 128, 10, 0), new Span2D<float>(c, 0, 64, 10, 0), workspace);
 
-            // At most 16 columns in both accumulator widths: 9 to 15 rows in one band pass, a band with a tail, and
-            // tiles of 5 to 8 and of 2 to 4 rows, with beta 0 and not.
+            // At most 16 columns: a plain product of 9 to 24 rows and at most 8 columns (two steps of depth per vector),
+            // a band of 9 to 15 rows in one pass, a band with a tail, and tiles of 5 to 8 and of 2 to 4 rows, with beta 0
+            // and not.
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 12, 10, 0), new ReadOnlySpan2D<float>(b, 0, 10, 5, 0), new Span2D<float>(c, 0, 12, 5, 0), workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 13, 32, 0), Transpose.None, new ReadOnlySpan2D<float>(b, 0, 32, 16, 0), Transpose.None, new Span2D<float>(c, 0, 13, 16, 0), 0.5f, workspace);
             Gemm.Multiply(new ReadOnlySpan2D<float>(a, 0, 20, 10, 0), new ReadOnlySpan2D<float>(b, 0, 10, 12, 0), new Span2D<float>(c, 0, 20, 12, 0), workspace);
