@@ -81,21 +81,10 @@ internal static unsafe class DepthPairGemm
         bool sixth = quarters > 5;
         bool fourth = quarters > 3;
 
-        // First row of each quarter: 0, 4, 8, ... with the last one ending at row M.
+        // First row of each quarter: 0, 4, 8, ... with the last one ending at row M. With quarters = ceil(M / 4), the last
+        // quarter's 4 (quarters - 1) is at least M - 4, so the minimum moves exactly that quarter back to M - 4.
         int last = m - 4;
         nint r2 = Math.Min(8, last), r3 = Math.Min(12, last), r4 = Math.Min(16, last), r5 = last;
-        if (!fourth)
-        {
-            r2 = last;
-        }
-        else if (!fifth)
-        {
-            r3 = last;
-        }
-        else if (!sixth)
-        {
-            r4 = last;
-        }
 
         float* a0 = a;
         float* a1 = a + (4 * aStride);
