@@ -107,8 +107,7 @@ internal static unsafe class DepthPairGemm
         Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default;
         Vector512<float> c50 = default, c51 = default, c52 = default, c53 = default;
         float* bRow = b;
-        nint p = 0;
-        for (; p + 1 < k; p += 2)
+        for (nint pairs = k >> 1; pairs > 0; pairs--)
         {
             // (B[p, j], B[p + 1, j]) in lanes (2j, 2j + 1)
             Vector512<float> even = Avx512F.VL.MaskLoad(bRow, columnMask, Vector256<float>.Zero).ToVector512Unsafe();
@@ -153,17 +152,31 @@ internal static unsafe class DepthPairGemm
             }
 
             // The quarters' pointers move with the steps, so that each row's pair is read at one pointer plus a scaled
-            // stride (with the step added as a third term, every row's address took an instruction of its own).
+            // stride (with the step added as a third term, every row's address took an instruction of its own). Only the
+            // quarters in use move, and the loop counts step pairs down: the JIT had kept K in memory, reloading it and
+            // widening it at every test of p + 1 < K. 20 x 10 x 5 ran 1.03-1.04x as fast, 9 x 7 x 3 1.06-1.07x.
             a0 += 2;
             a1 += 2;
             a2 += 2;
-            a3 += 2;
-            a4 += 2;
-            a5 += 2;
+            if (fourth)
+            {
+                a3 += 2;
+            }
+
+            if (fifth)
+            {
+                a4 += 2;
+            }
+
+            if (sixth)
+            {
+                a5 += 2;
+            }
+
             bRow += 2 * bStride;
         }
 
-        if (p < k)
+        if ((k & 1) != 0)
         {
             // The odd last step: (B[p, j], 0) in lanes (2j, 2j + 1), and A[i, p] in the even lanes only.
             Vector512<float> even = Avx512F.VL.MaskLoad(bRow, columnMask, Vector256<float>.Zero).ToVector512Unsafe();

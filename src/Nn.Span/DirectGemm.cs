@@ -68,8 +68,7 @@ internal static unsafe class DirectGemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Multiply(float* a, nint aStride, Operand opA, float* b, nint bStride, Operand opB, float* c, nint cStride, int m, int n, int k, float beta, float* scratch)
     {
-        if (beta == 0f && DepthPairGemm.Suits(m, n) && k < DeepNarrowGemm.LeastDepth &&
-            opA == Operand.AsIs && opB == Operand.AsIs && BandRowsSpreadOverCacheSets(aStride))
+        if (TakesDepthPair(m, n, k, opA, opB, beta, aStride))
         {
             DepthPairGemm.Multiply(a, aStride, b, bStride, c, cStride, m, n, k);
             return;
@@ -77,6 +76,16 @@ internal static unsafe class DirectGemm
 
         Multiply(a, aStride, opA, b, bStride, opB, c, cStride, m, n, k, beta, scratch, default);
     }
+
+    /// <summary>
+    /// Whether a plain float product goes to the kernel that takes two steps of depth per vector
+    /// (<see cref="DepthPairGemm"/>): 9 to 24 rows of at most 8 columns, shallow (K &lt; 64), A and B as stored, beta = 0,
+    /// and rows of A that spread over the L1 sets.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TakesDepthPair(int m, int n, int k, Operand opA, Operand opB, float beta, nint aStride) =>
+        beta == 0f && DepthPairGemm.Suits(m, n) && k > 0 && k < DeepNarrowGemm.LeastDepth &&
+        opA == Operand.AsIs && opB == Operand.AsIs && BandRowsSpreadOverCacheSets(aStride);
 
     /// <summary>
     /// C = epilogue(op(A) op(B)) for float, or op(A) op(B) + beta C without an epilogue: the epilogue (see
