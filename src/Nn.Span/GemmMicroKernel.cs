@@ -26,9 +26,23 @@ internal static unsafe class GemmMicroKernel
     [SkipLocalsInit]
     public static void Run<T, TPanel>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight =>
+        Run<T, TPanel, TwoVectors>(depth, a, aStep, b, c, rowStride, beta, rows, columns);
+
+    /// <summary>
+    /// <see cref="Run{T, TPanel}"/> for a tile of <typeparamref name="TColumns"/> vectors of columns: with one, the tile
+    /// of a B panel whose columns fill at most its first vector (the last panel of N = 1000 holds 8 of its 32 floats),
+    /// which then costs half the multiply-adds. The B panel keeps its layout (steps two vectors apart); only its first
+    /// vector is read.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Run<T, TPanel, TColumns>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
         where TPanel : struct, IPanelHeight
+        where TColumns : struct, IColumnVectors
     {
         bool wide = TPanel.Rows > GemmBlocking.NarrowTileRows;
+        bool two = TColumns.Count == 2;
         int width = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<T> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -37,49 +51,97 @@ internal static unsafe class GemmMicroKernel
         Vector512<T> c80 = default, c81 = default, c90 = default, c91 = default;
         Vector512<T> c100 = default, c101 = default, c110 = default, c111 = default;
 
-        // c_ij += a_pi b_pj: one row of B (two vectors) against twelve broadcast elements of A per step.
+        // c_ij += a_pi b_pj: one row of B (two vectors, or the first one) against twelve broadcast elements of A per step.
         for (int p = 0; p < depth; p++)
         {
             Vector512<T> b0 = Vector512.Load(b);
-            Vector512<T> b1 = Vector512.Load(b + width);
+            Vector512<T> b1 = two ? Vector512.Load(b + width) : default;
             Vector512<T> ai = Vector512.Create(a[0]);
             c00 = VectorMath.FusedMultiplyAdd(ai, b0, c00);
-            c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+            if (two)
+            {
+                c01 = VectorMath.FusedMultiplyAdd(ai, b1, c01);
+            }
+
             ai = Vector512.Create(a[1]);
             c10 = VectorMath.FusedMultiplyAdd(ai, b0, c10);
-            c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+            if (two)
+            {
+                c11 = VectorMath.FusedMultiplyAdd(ai, b1, c11);
+            }
+
             ai = Vector512.Create(a[2]);
             c20 = VectorMath.FusedMultiplyAdd(ai, b0, c20);
-            c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+            if (two)
+            {
+                c21 = VectorMath.FusedMultiplyAdd(ai, b1, c21);
+            }
+
             ai = Vector512.Create(a[3]);
             c30 = VectorMath.FusedMultiplyAdd(ai, b0, c30);
-            c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+            if (two)
+            {
+                c31 = VectorMath.FusedMultiplyAdd(ai, b1, c31);
+            }
+
             ai = Vector512.Create(a[4]);
             c40 = VectorMath.FusedMultiplyAdd(ai, b0, c40);
-            c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+            if (two)
+            {
+                c41 = VectorMath.FusedMultiplyAdd(ai, b1, c41);
+            }
+
             ai = Vector512.Create(a[5]);
             c50 = VectorMath.FusedMultiplyAdd(ai, b0, c50);
-            c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
+            if (two)
+            {
+                c51 = VectorMath.FusedMultiplyAdd(ai, b1, c51);
+            }
+
             ai = Vector512.Create(a[6]);
             c60 = VectorMath.FusedMultiplyAdd(ai, b0, c60);
-            c61 = VectorMath.FusedMultiplyAdd(ai, b1, c61);
+            if (two)
+            {
+                c61 = VectorMath.FusedMultiplyAdd(ai, b1, c61);
+            }
+
             ai = Vector512.Create(a[7]);
             c70 = VectorMath.FusedMultiplyAdd(ai, b0, c70);
-            c71 = VectorMath.FusedMultiplyAdd(ai, b1, c71);
+            if (two)
+            {
+                c71 = VectorMath.FusedMultiplyAdd(ai, b1, c71);
+            }
+
             if (wide)
             {
                 ai = Vector512.Create(a[8]);
                 c80 = VectorMath.FusedMultiplyAdd(ai, b0, c80);
-                c81 = VectorMath.FusedMultiplyAdd(ai, b1, c81);
+                if (two)
+                {
+                    c81 = VectorMath.FusedMultiplyAdd(ai, b1, c81);
+                }
+
                 ai = Vector512.Create(a[9]);
                 c90 = VectorMath.FusedMultiplyAdd(ai, b0, c90);
-                c91 = VectorMath.FusedMultiplyAdd(ai, b1, c91);
+                if (two)
+                {
+                    c91 = VectorMath.FusedMultiplyAdd(ai, b1, c91);
+                }
+
                 ai = Vector512.Create(a[10]);
                 c100 = VectorMath.FusedMultiplyAdd(ai, b0, c100);
-                c101 = VectorMath.FusedMultiplyAdd(ai, b1, c101);
+                if (two)
+                {
+                    c101 = VectorMath.FusedMultiplyAdd(ai, b1, c101);
+                }
+
                 ai = Vector512.Create(a[11]);
                 c110 = VectorMath.FusedMultiplyAdd(ai, b0, c110);
-                c111 = VectorMath.FusedMultiplyAdd(ai, b1, c111);
+                if (two)
+                {
+                    c111 = VectorMath.FusedMultiplyAdd(ai, b1, c111);
+                }
+
             }
 
             a += aStep;
@@ -167,4 +229,22 @@ internal readonly struct WidePanel : IPanelHeight
 internal readonly struct NarrowPanel : IPanelHeight
 {
     public static int Rows => GemmBlocking.NarrowTileRows;
+}
+
+/// <summary>The vectors of columns of a tile, as a type, so that <see cref="GemmMicroKernel.Run{T, TPanel, TColumns}"/> is compiled for each width with no branch.</summary>
+internal interface IColumnVectors
+{
+    static abstract int Count { get; }
+}
+
+/// <summary>A full tile: two vectors of columns (NR).</summary>
+internal readonly struct TwoVectors : IColumnVectors
+{
+    public static int Count => 2;
+}
+
+/// <summary>A tile whose valid columns fit in its first vector: half the multiply-adds.</summary>
+internal readonly struct OneVector : IColumnVectors
+{
+    public static int Count => 1;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
 
 namespace Nn.Span;
@@ -125,13 +126,25 @@ internal static unsafe class PackedGemm
                                 nint aStep = inPlace ? aStride : height;
                                 if (GemmBlocking.UsesVector512Kernel)
                                 {
-                                    if (wide)
+                                    if (columns > Vector512<T>.Count)
                                     {
-                                        GemmMicroKernel.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                        if (wide)
+                                        {
+                                            GemmMicroKernel.Run<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                        }
+                                        else
+                                        {
+                                            GemmMicroKernel.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                        }
+                                    }
+                                    else if (wide)
+                                    {
+                                        // The last B panel's columns fit in one vector: a tile of half the width.
+                                        GemmMicroKernel.Run<T, WidePanel, OneVector>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                     }
                                     else
                                     {
-                                        GemmMicroKernel.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
+                                        GemmMicroKernel.Run<T, NarrowPanel, OneVector>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                     }
                                 }
                                 else if (wide)

@@ -41,6 +41,12 @@ public sealed unsafe class PackedGemmTests
         data.Add(13, 35, 600, 0);
         data.Add(10, 17, 64, 2);
         data.Add(20, 40, 1021, 0);
+
+        // The last B panel's columns fit in its first vector, which a tile of half the width takes: N = 1000 leaves 8 of
+        // 32 floats and 8 of 16 doubles (wide's h W2 and h^T dZ2), N = 48 exactly 16 floats and, for double, 16 of 16.
+        data.Add(40, 1000, 70, 0);
+        data.Add(37, 1000, 530, 1);
+        data.Add(25, 48, 33, 2);
         return data;
     }
 
