@@ -124,6 +124,21 @@ internal static unsafe class PackedGemm
                                 bool inPlace = ir < unpackedRows;
                                 T* aPanel = inPlace ? aPointer + (pc * aStride) + ic + ir : packedA + ((nint)(ir - unpackedRows) * kc);
                                 nint aStep = inPlace ? aStride : height;
+                                bool lastDepthBlock = pc + kc == k;
+                                if (blockBeta != T.Zero || (finish && lastDepthBlock))
+                                {
+                                    // The kernel reads this tile of C at its end (beta != 0, or a later K block adding to
+                                    // what the first wrote), or the epilogue reads it back right after the kernel's stores,
+                                    // and with the derivative epilogue the sigmoid output under it: their lines, evicted
+                                    // since the last pass over C, are requested now and arrive during the kernel's steps.
+                                    CacheLine.RequestRows(cTile, cStride, rows, columns);
+                                    if (finish && lastDepthBlock && epilogue.Kind == ProductEpilogue.TimesSigmoidDerivative)
+                                    {
+                                        EpilogueArguments tileEpilogue = epilogue.At(ic + ir, jc + jr);
+                                        CacheLine.RequestRows(tileEpilogue.Sigmoid, tileEpilogue.SigmoidStride, rows, columns);
+                                    }
+                                }
+
                                 if (GemmBlocking.UsesVector512Kernel)
                                 {
                                     if (columns > Vector512<T>.Count)
@@ -156,7 +171,7 @@ internal static unsafe class PackedGemm
                                     GemmMicroKernel256.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                 }
 
-                                if (finish && pc + kc == k)
+                                if (finish && lastDepthBlock)
                                 {
                                     // The epilogue takes at most eight rows at a time.
                                     for (int r = 0; r < rows; r += EpilogueKernel.TileRows)
