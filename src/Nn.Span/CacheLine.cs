@@ -27,7 +27,7 @@ internal static unsafe class CacheLine
 
     /// <summary>
     /// Requests the lines of <paramref name="rows"/> rows of <paramref name="columns"/> elements, <paramref name="stride"/>
-    /// elements apart, into L1 ahead of their use (prefetch hints: no fault, no wait). A row is at most 128 bytes (a
+    /// elements apart, into L1 ahead of their use (prefetch hints: no fault, no wait; nothing without SSE). A row is at most 128 bytes (a
     /// tile of the packed product), so its first byte, the byte 64 further and its last byte name every line it touches.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -35,6 +35,12 @@ internal static unsafe class CacheLine
         where T : unmanaged
     {
         Debug.Assert(columns * sizeof(T) <= 2 * Bytes, "A row spans at most 128 bytes.");
+        if (!Sse.IsSupported)
+        {
+            // No prefetch instruction to use (hardware intrinsics off): the hints are only hints.
+            return;
+        }
+
         byte* row = (byte*)first;
         nint rowBytes = stride * sizeof(T);
         nint lastByte = (columns * sizeof(T)) - 1;
