@@ -251,7 +251,7 @@ internal static unsafe class DirectGemm
     }
 
     /// <summary>
-    /// Whether the full tiles request their lines of C before their steps (<see cref="PrefetchTile"/>): in a shallow
+    /// Whether the full tiles request their lines of C before their steps (<see cref="CacheLine.RequestRows{T}"/>): in a shallow
     /// product (K &lt;= 16) a tile's few steps are soon over, and its sixteen stores then wait on C's lines when C is
     /// larger than L1 holds. On an Intel Xeon (Sapphire Rapids class) that ran 1.22-1.27x faster at 256 x 10 x 512
     /// (M x K x N, with B as stored or transposed), 1.33-1.43x at 128 x 10 x 256 and 256 x 10 x 128, 1.11x at
@@ -304,7 +304,7 @@ internal static unsafe class DirectGemm
                 float* bRow = b + column;
                 if (typeof(TLines) == typeof(RequestedLines))
                 {
-                    PrefetchTile(cBand + column, cStride, bandRows);
+                    CacheLine.RequestRows(cBand + column, cStride, bandRows, 2 * Lanes);
                 }
 
                 for (int p = depth; p > 0; p--)
@@ -378,22 +378,6 @@ internal static unsafe class DirectGemm
                     StoreFull<TEpilogue>(cBlock + (11 * cStride), c110, c111, beta, biasLeft, biasRight, sigmoidBlock + (11 * sigmoidStride));
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Requests the cache lines of a tile of C, 32 columns wide (each row's first, middle and last element: a row of 128 bytes
-    /// spans three lines unless it starts on one), so that they arrive while the tile's steps run.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchTile(float* c, nint cStride, int rows)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            float* row = c + (r * cStride);
-            Sse.Prefetch0(row);
-            Sse.Prefetch0(row + Lanes);
-            Sse.Prefetch0(row + (2 * Lanes) - 1);
         }
     }
 
