@@ -81,10 +81,11 @@ internal static unsafe class DepthPairGemm
         bool sixth = quarters > 5;
         bool fourth = quarters > 3;
 
-        // First row of each quarter: 0, 4, 8, ... with the last one ending at row M. With quarters = ceil(M / 4), the last
-        // quarter's 4 (quarters - 1) is at least M - 4, so the minimum moves exactly that quarter back to M - 4.
-        int last = m - 4;
-        nint r2 = Math.Min(8, last), r3 = Math.Min(12, last), r4 = Math.Min(16, last), r5 = last;
+        // First row of each quarter: 0, 4, 8, ... with the last one ending at row M: M - 4, which is at most 4 (quarters - 1)
+        // with quarters = ceil(M / 4), and more than the quarter before it starts. The quarter count is a constant here, so
+        // each start is either a constant or M - 4.
+        nint last = m - 4;
+        nint r2 = quarters == 3 ? last : 8, r3 = quarters == 4 ? last : 12, r4 = quarters == 5 ? last : 16, r5 = last;
 
         float* a0 = a;
         float* a1 = a + (4 * aStride);

@@ -86,6 +86,34 @@ public static class Gemm
         ref T c, int cHeight, int cWidth, nint cStride, T beta, GemmWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The smallest plain products (the seed's X W1, 20 x 10 x 5) are told apart first, on the arguments as given, and
+        // checked on their own: with both operands as stored, the transposes are known to be valid and op(A) and op(B) are
+        // A and B, so the general checks' selections fall away; the checks themselves are the same, in the same order.
+        // The kernel then runs without the workspace's room, which it does not use, and the direct call further down
+        // never asks for it again. 20 x 10 x 5 ran 1.05-1.08x as fast, 9 x 7 x 3 1.10x (with the simpler quarter starts
+        // in DepthPairGemm; two builds loaded twice each into one process, their calls alternating, on an AMD Zen 5 core).
+        if (typeof(T) == typeof(float) && transposeA == Transpose.None && transposeB == Transpose.None &&
+            DirectGemm.TakesDepthPair(aHeight, bWidth, aWidth, Operand.AsIs, Operand.AsIs, float.CreateTruncating(beta), aStride))
+        {
+            ArgumentNullException.ThrowIfNull(workspace);
+            if (bHeight != aWidth)
+            {
+                ThrowDepthMismatch(aHeight, aWidth, bHeight, bWidth, nameof(b));
+            }
+
+            Guard.Shape(cHeight, cWidth, aHeight, bWidth, nameof(c));
+            Guard.NoOverlap(ref a, aHeight, aWidth, aStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(a));
+            Guard.NoOverlap(ref b, bHeight, bWidth, bStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(b));
+            fixed (T* aPointer = &a)
+            fixed (T* bPointer = &b)
+            fixed (T* cPointer = &c)
+            {
+                DepthPairGemm.Multiply((float*)aPointer, aStride, (float*)bPointer, bStride, (float*)cPointer, cStride, aHeight, bWidth, aWidth);
+            }
+
+            return;
+        }
+
         ArgumentNullException.ThrowIfNull(workspace);
         if ((uint)transposeA > (uint)Transpose.Transposed)
         {
@@ -111,22 +139,6 @@ public static class Gemm
         Guard.Shape(cHeight, cWidth, m, n, nameof(c));
         Guard.NoOverlap(ref a, aHeight, aWidth, aStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(a));
         Guard.NoOverlap(ref b, bHeight, bWidth, bStride, ref c, cHeight, cWidth, cStride, nameof(c), nameof(b));
-
-        if (typeof(T) == typeof(float) && DirectGemm.TakesDepthPair(m, n, k, opA, opB, float.CreateTruncating(beta), aStride))
-        {
-            // The smallest plain products (the seed's X W1, 20 x 10 x 5): straight to their kernel, before the workspace's
-            // room is looked up, which they do not use; the direct call below then never asks for this kernel again. With
-            // the step loop's change in DepthPairGemm, 20 x 10 x 5 ran 1.06-1.07x as fast (41 against 43.5 ns; two builds
-            // interleaved on an AMD Zen 5 core), this part about 1.01-1.02x of it.
-            fixed (T* aPointer = &a)
-            fixed (T* bPointer = &b)
-            fixed (T* cPointer = &c)
-            {
-                DepthPairGemm.Multiply((float*)aPointer, aStride, (float*)bPointer, bStride, (float*)cPointer, cStride, m, n, k);
-            }
-
-            return;
-        }
 
         Span<T> packing = workspace.Buffer.Span;
         if (typeof(T) == typeof(float) && DirectGemm.Takes(m, n, k, opB, packing.Length))

@@ -320,6 +320,46 @@ public sealed class GemmTests
         Assert.Equal(before, shared);
     }
 
+    [Theory]
+    [InlineData(20, 10, 5)] // the seed's X W1: with AVX-512 its kernel is chosen before the general checks
+    [InlineData(9, 7, 3)]
+    [InlineData(24, 63, 8)]
+    [InlineData(25, 10, 5)] // one row too many for that kernel
+    public void Small_plain_products_check_their_operands_like_every_product(int m, int k, int n)
+    {
+        var workspace = new GemmWorkspace<float>();
+        float[] a = new float[m * k], b = new float[(k + 1) * n];
+        float[] c = Enumerable.Repeat(42f, (m + 1) * n).ToArray();
+
+        var noWorkspace = Assert.Throws<ArgumentNullException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(a, m, k), new ReadOnlySpan2D<float>(b, k, n), new Span2D<float>(c, m, n), null!));
+        Assert.Equal("workspace", noWorkspace.ParamName);
+
+        var deeperB = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(a, m, k), new ReadOnlySpan2D<float>(b, k + 1, n), new Span2D<float>(c, m, n), workspace));
+        Assert.Equal("b", deeperB.ParamName);
+        Assert.Contains($"{k} rows", deeperB.Message, StringComparison.Ordinal);
+
+        var tallerC = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(a, m, k), new ReadOnlySpan2D<float>(b, k, n), new Span2D<float>(c, m + 1, n), workspace));
+        Assert.Equal("c", tallerC.ParamName);
+        Assert.Contains($"{m} x {n}", tallerC.Message, StringComparison.Ordinal);
+        Assert.All(c, value => Assert.Equal(42f, value));
+
+        // C on the last row of A, then C starting on the last row of B.
+        float[] shared = Enumerable.Range(0, (m * k) + (m * n)).Select(i => (float)i).ToArray();
+        float[] before = (float[])shared.Clone();
+        var overA = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(shared, m, k), new ReadOnlySpan2D<float>(b, k, n), new Span2D<float>(shared, (m - 1) * k, m, n, 0), workspace));
+        Assert.Equal("c", overA.ParamName);
+        Assert.Contains("'a'", overA.Message, StringComparison.Ordinal);
+        var overB = Assert.Throws<ArgumentException>(() => Gemm.Multiply(
+            new ReadOnlySpan2D<float>(a, m, k), new ReadOnlySpan2D<float>(shared, k, n), new Span2D<float>(shared, (k - 1) * n, m, n, 0), workspace));
+        Assert.Equal("c", overB.ParamName);
+        Assert.Contains("'b'", overB.Message, StringComparison.Ordinal);
+        Assert.Equal(before, shared);
+    }
+
     [Fact]
     public void Undefined_transpose_value_throws()
     {
