@@ -150,7 +150,7 @@ internal sealed class Report(List<BenchmarkRow> rows, List<PairedRow> paired, Li
         foreach (PairedRow row in comparisons)
         {
             bool fraction = row.Kind == "PeakFraction";
-            string Value(double v) => fraction ? $"{100 * v:F0}%" : $"{v:F3}x";
+            string Value(double v) => fraction ? $"{100 * v:F1}%" : $"{v:F3}x";
             string met = row.Met switch { true => "yes", false => "no", null => "-" };
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {row.Comparison} | {FormatTime(row.SubjectNanoseconds)} | {row.Baseline} {FormatTime(row.BaselineNanoseconds)} | {Value(row.Median)} | {Value(row.P10)}-{Value(row.P90)} | {row.Target} | {met} |");
