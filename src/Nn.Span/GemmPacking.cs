@@ -17,16 +17,26 @@ internal static unsafe class GemmPacking
     /// <paramref name="wideRows"/> rows (a multiple of MR = 12, or all the rows) in panels of 12, the rest in panels of 8
     /// (see <see cref="GemmBlocking.WidePanelRows(int)"/>). A panel of h rows starting at row i is at packed + i depth, and
     /// packed[i depth + p h + r] = op(A)[rowStart + i + r, depthStart + p], rows past the end padded with zeros.
+    /// With <paramref name="lastRowOfOnes"/> (op = A^T only), the block's last row is not read from A but is all ones:
+    /// op(A) is then [A 1]^T, whose product with B ends in the column sums of B (see
+    /// <see cref="MatrixProduct.MultiplyTransposedWithColumnSums{T}"/>).
     /// </summary>
-    public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int wideRows, int depthStart, int depth, T* packed)
+    public static void PackA<T>(T* a, nint rowStride, Operand op, int rowStart, int rows, int wideRows, int depthStart, int depth, T* packed, bool lastRowOfOnes = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Debug.Assert(!lastRowOfOnes || (op == Operand.Transposed && rows > 0), "A row of ones ends a non-empty block of A^T.");
         if (op == Operand.Transposed)
         {
             // op(A)[i, p] = A[p, i]: row p of every panel is h consecutive elements of row p of A.
             T* first = a + (depthStart * rowStride) + rowStart;
-            DealRows(first, rowStride, depth, wideRows, GemmBlocking.TileRows, packed);
-            DealRows(first + wideRows, rowStride, depth, rows - wideRows, GemmBlocking.NarrowTileRows, packed + ((nint)wideRows * depth));
+            int storedRows = lastRowOfOnes ? rows - 1 : rows;
+            DealRows(first, rowStride, depth, Math.Min(wideRows, storedRows), GemmBlocking.TileRows, packed);
+            DealRows(first + wideRows, rowStride, depth, Math.Max(0, storedRows - wideRows), GemmBlocking.NarrowTileRows, packed + ((nint)wideRows * depth));
+            if (lastRowOfOnes)
+            {
+                FillRowWithOnes(rows - 1, wideRows, depth, packed);
+            }
+
             return;
         }
 
@@ -133,6 +143,32 @@ internal static unsafe class GemmPacking
             {
                 new Span<T>(destination + (p * nr) + valid, nr - valid).Clear();
             }
+        }
+    }
+
+    /// <summary>
+    /// packed op(A)[row, p] = 1 for every step p of a block's panels (panels of MR rows up to <paramref name="wideRows"/>,
+    /// then of 8): lane row % h of its panel. <see cref="DealRows{T}"/> padded a partial panel's lanes past the rows it
+    /// dealt with zeros; a panel that this row starts was not written at all, so its other lanes (rows past the end,
+    /// computed and never stored) are cleared first, as padding is, so that no stale value in the buffer (a subnormal,
+    /// say) reaches the kernel's multiply-adds.
+    /// </summary>
+    private static void FillRowWithOnes<T>(int row, int wideRows, int depth, T* packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int height = row < wideRows ? GemmBlocking.TileRows : GemmBlocking.NarrowTileRows;
+        int offset = row < wideRows ? row : row - wideRows;
+        int panelStart = (row < wideRows ? 0 : wideRows) + (offset / height * height);
+        int lane = offset % height;
+        T* panel = packed + ((nint)panelStart * depth);
+        if (lane == 0)
+        {
+            new Span<T>(panel, height * depth).Clear();
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            panel[(p * height) + lane] = T.One;
         }
     }
 

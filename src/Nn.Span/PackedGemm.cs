@@ -34,7 +34,7 @@ internal static unsafe class PackedGemm
 
     /// <summary>
     /// Whether full panels of A^T are read where they are instead of packed (see
-    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long, in EpilogueArguments, bool, bool)"/>):
+    /// <see cref="Multiply{T}(ReadOnlySpan2D{T}, Operand, ReadOnlySpan2D{T}, Operand, Span2D{T}, T, T*, long, in EpilogueArguments, bool, bool, bool)"/>):
     /// on AMD Zen cores that saved its copy (784x256x512 with A^T: 829-844 us packed, 787-803 us in place); on Intel
     /// Xeon cores (Sapphire Rapids class) it cost 10-35% instead (784x256x512: 102 against 75 GFLOP/s, 1000x512x1024:
     /// 91 against 74, medians of alternating runs), as each step of the kernel then starts a new cache line, most often
@@ -51,13 +51,16 @@ internal static unsafe class PackedGemm
     /// The blocked product, with full panels of A^T read in place when <paramref name="transposedPanelsInPlace"/> is
     /// set and A's rows spread over the cache sets, and (AVX2 kernel) full panels of six rows of A as stored read in
     /// place when <paramref name="rowPanelsInPlace"/> is set and six rows of A fall on more than one set of L1
-    /// (see <see cref="MultiplyAlongRowStrips{T}"/>); otherwise every panel of op(A) is packed.
+    /// (see <see cref="MultiplyAlongRowStrips{T}"/>); otherwise every panel of op(A) is packed. With
+    /// <paramref name="lastRowOfOnes"/> (A^T only, C one row taller than A is wide), op(A) is [A 1]^T: C's last row
+    /// receives the column sums of op(B) (see <see cref="MatrixProduct.MultiplyTransposedWithColumnSums{T}"/>).
     /// </summary>
     internal static void Multiply<T>(
         ReadOnlySpan2D<T> a, Operand opA, ReadOnlySpan2D<T> b, Operand opB, Span2D<T> c, T beta, T* packing, long packingLength, in EpilogueArguments epilogue,
-        bool transposedPanelsInPlace, bool rowPanelsInPlace)
+        bool transposedPanelsInPlace, bool rowPanelsInPlace, bool lastRowOfOnes = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        Debug.Assert(!lastRowOfOnes || (opA == Operand.Transposed && c.Height == a.Width + 1), "A row of ones follows the rows of A^T.");
         bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
         int m = c.Height;
         int n = c.Width;
@@ -79,7 +82,7 @@ internal static unsafe class PackedGemm
             if (!GemmBlocking.UsesVector512Kernel && !readATransposedInPlace)
             {
                 bool readRowsInPlace = rowPanelsInPlace && opA == Operand.AsIs && PanelRowsSpreadOverL1Sets(aStride * sizeof(T));
-                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, epilogue, readRowsInPlace);
+                MultiplyAlongRowStrips(aPointer, aStride, opA, bPointer, bStride, opB, cPointer, cStride, m, n, k, beta, packing, packingLength, epilogue, readRowsInPlace, lastRowOfOnes);
                 return;
             }
 
@@ -101,11 +104,18 @@ internal static unsafe class PackedGemm
                         int wideRows = GemmBlocking.WidePanelRows(mc);
 
                         // Rows of op(A) = A^T read in place: row p of a panel is MR consecutive elements of row p of A, so
-                        // full panels of MR need no copy (the kernel steps a row of A per p). The other panels are packed.
+                        // full panels of MR need no copy (the kernel steps a row of A per p). The other panels are packed,
+                        // and so is the panel that holds a last row of ones, which A does not store.
+                        bool onesInBlock = lastRowOfOnes && ic + mc == m;
                         int unpackedRows = readATransposedInPlace ? wideRows - (wideRows % mr) : 0;
+                        if (onesInBlock)
+                        {
+                            unpackedRows = Math.Min(unpackedRows, (mc - 1) / mr * mr);
+                        }
+
                         if (unpackedRows < mc)
                         {
-                            GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA);
+                            GemmPacking.PackA(aPointer, aStride, opA, ic + unpackedRows, mc - unpackedRows, wideRows - unpackedRows, pc, kc, packedA, onesInBlock);
                         }
 
                         for (int jr = 0; jr < nc; jr += nr)
@@ -226,7 +236,7 @@ internal static unsafe class PackedGemm
     /// </remarks>
     private static void MultiplyAlongRowStrips<T>(
         T* a, nint aStride, Operand opA, T* b, nint bStride, Operand opB, T* c, nint cStride, int m, int n, int k, T beta, T* packing, long packingLength,
-        in EpilogueArguments epilogue, bool rowsInPlace)
+        in EpilogueArguments epilogue, bool rowsInPlace, bool lastRowOfOnes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool finish = typeof(T) == typeof(float) && epilogue.Kind != ProductEpilogue.None;
@@ -259,7 +269,7 @@ internal static unsafe class PackedGemm
                 int inPlaceRows = rowsInPlace ? wideRows - (wideRows % mr) : 0;
                 if (inPlaceRows < mc)
                 {
-                    GemmPacking.PackA(a, aStride, opA, ic + inPlaceRows, mc - inPlaceRows, wideRows - inPlaceRows, pc, kc, packedA);
+                    GemmPacking.PackA(a, aStride, opA, ic + inPlaceRows, mc - inPlaceRows, wideRows - inPlaceRows, pc, kc, packedA, lastRowOfOnes && ic + mc == m);
                 }
 
                 for (int jc = 0; jc < n; jc += ncMax)

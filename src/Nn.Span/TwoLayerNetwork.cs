@@ -337,18 +337,16 @@ public sealed class TwoLayerNetwork<T>
         // J and dZ2 = (softmax(z) - Y) / N, written over z
         T cost = CrossEntropy.FromLogitsCore<T>(logits, labels, logits);
 
-        // dW2 = h^T dZ2, db2 = column sums of dZ2
-        MatrixProduct.Multiply<T>(hidden, Operand.Transposed, logits, Operand.AsIs, MutableView(gradient, d.OutputWeightsOffset, d.Hidden, d.Outputs), T.Zero, workspace.Packing);
-        MatrixProduct.ColumnSums<T>(logits, gradient.Slice(d.OutputBiasOffset, d.Outputs));
+        // dW2 = h^T dZ2, db2 = column sums of dZ2: [dW2; db2] = [h 1]^T dZ2, one product, as b2 follows W2
+        MatrixProduct.MultiplyTransposedWithColumnSums<T>(hidden, logits, MutableView(gradient, d.OutputWeightsOffset, d.Hidden + 1, d.Outputs), workspace.Packing);
 
         // dZ1 = (dZ2 W2^T) * h (1 - h)
         MatrixProduct.MultiplyThen<T>(
             logits, Operand.AsIs, View(parameters, d.OutputWeightsOffset, d.Hidden, d.Outputs), Operand.Transposed, hiddenDelta, workspace.Packing,
             ProductEpilogue.TimesSigmoidDerivative, default, hidden);
 
-        // dW1 = X^T dZ1, db1 = column sums of dZ1
-        MatrixProduct.Multiply(data, Operand.Transposed, hiddenDelta, Operand.AsIs, MutableView(gradient, NetworkDimensions.HiddenWeightsOffset, d.Inputs, d.Hidden), T.Zero, workspace.Packing);
-        MatrixProduct.ColumnSums<T>(hiddenDelta, gradient.Slice(d.HiddenBiasOffset, d.Hidden));
+        // dW1 = X^T dZ1, db1 = column sums of dZ1: [dW1; db1] = [X 1]^T dZ1, as b1 follows W1
+        MatrixProduct.MultiplyTransposedWithColumnSums(data, hiddenDelta, MutableView(gradient, NetworkDimensions.HiddenWeightsOffset, d.Inputs + 1, d.Hidden), workspace.Packing);
 
         // dX = dZ1 W1^T
         if (!inputGradient.IsEmpty)
