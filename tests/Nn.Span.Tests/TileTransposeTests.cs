@@ -50,7 +50,7 @@ public sealed unsafe class TileTransposeTests
         Assert.SkipUnless(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "The panels of 12 and 8 rows are only packed on AVX-512 hardware.");
 
         var random = new Random(1619 + height);
-        foreach (int depth in new[] { 1, 2, 15, 16, 17, 33, 40 })
+        foreach (int depth in new[] { 1, 2, 15, 16, 17, 33, 40, 48, 512 })
         {
             // The rows after the panel's hold NaN: the panel must not read them.
             const int gap = 3, guard = 29;
