@@ -40,7 +40,23 @@ internal static unsafe class GemmMicroKernel
     public static void Run<T, TPanel, TColumns>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TPanel : struct, IPanelHeight
+        where TColumns : struct, IColumnVectors =>
+        Run<T, TPanel, TColumns, NoEpilogue>(depth, a, aStep, b, c, rowStride, beta, rows, columns, default);
+
+    /// <summary>
+    /// <see cref="Run{T, TPanel, TColumns}"/>, then, for a full float tile (all <typeparamref name="TPanel"/> rows, two
+    /// vectors of columns), the epilogue <typeparamref name="TEpilogue"/> on each row of accumulators before its one
+    /// store (<paramref name="epilogue"/> at the tile's first element: its bias at the tile's first column, its sigmoid
+    /// output at the tile's first element). An edge tile is stored as it is, its epilogue left to the caller. In the wide
+    /// step (512, 1024, 1024, 1000), applied to the stored tile afterwards (eight rows at a time, so a tile of twelve
+    /// computed sixteen), the sigmoid added 272 us to X W1's 5.86 ms and the derivative 195 us to dZ2 W2^T's 5.84 ms.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void Run<T, TPanel, TColumns, TEpilogue>(int depth, T* a, nint aStep, T* b, T* c, nint rowStride, T beta, int rows, int columns, EpilogueArguments epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
         where TColumns : struct, IColumnVectors
+        where TEpilogue : struct, ITileEpilogue
     {
         bool wide = TPanel.Rows > GemmBlocking.NarrowTileRows;
         bool two = TColumns.Count == 2;
@@ -149,6 +165,33 @@ internal static unsafe class GemmMicroKernel
             b += 2 * width;
         }
 
+        if (typeof(TEpilogue) != typeof(NoEpilogue) && rows == TPanel.Rows && columns == 2 * width)
+        {
+            // c_i = epilogue(acc_i (+ beta c_i)), row by row from the accumulators: the bias, or the sigmoid output's rows
+            float* bias = epilogue.Bias;
+            Vector512<float> bias0 = TEpilogue.ReadsBias ? Vector512.Load(bias) : default;
+            Vector512<float> bias1 = TEpilogue.ReadsBias ? Vector512.Load(bias + Vector512<float>.Count) : default;
+            float* h = epilogue.Sigmoid;
+            nint hStride = epilogue.SigmoidStride;
+            StoreRowThen<T, TEpilogue>(c, c00, c01, beta, bias0, bias1, h);
+            StoreRowThen<T, TEpilogue>(c + rowStride, c10, c11, beta, bias0, bias1, h + hStride);
+            StoreRowThen<T, TEpilogue>(c + (2 * rowStride), c20, c21, beta, bias0, bias1, h + (2 * hStride));
+            StoreRowThen<T, TEpilogue>(c + (3 * rowStride), c30, c31, beta, bias0, bias1, h + (3 * hStride));
+            StoreRowThen<T, TEpilogue>(c + (4 * rowStride), c40, c41, beta, bias0, bias1, h + (4 * hStride));
+            StoreRowThen<T, TEpilogue>(c + (5 * rowStride), c50, c51, beta, bias0, bias1, h + (5 * hStride));
+            StoreRowThen<T, TEpilogue>(c + (6 * rowStride), c60, c61, beta, bias0, bias1, h + (6 * hStride));
+            StoreRowThen<T, TEpilogue>(c + (7 * rowStride), c70, c71, beta, bias0, bias1, h + (7 * hStride));
+            if (wide)
+            {
+                StoreRowThen<T, TEpilogue>(c + (8 * rowStride), c80, c81, beta, bias0, bias1, h + (8 * hStride));
+                StoreRowThen<T, TEpilogue>(c + (9 * rowStride), c90, c91, beta, bias0, bias1, h + (9 * hStride));
+                StoreRowThen<T, TEpilogue>(c + (10 * rowStride), c100, c101, beta, bias0, bias1, h + (10 * hStride));
+                StoreRowThen<T, TEpilogue>(c + (11 * rowStride), c110, c111, beta, bias0, bias1, h + (11 * hStride));
+            }
+
+            return;
+        }
+
         if (rows == TPanel.Rows && columns == 2 * width)
         {
             StoreRow(c, c00, c01, beta);
@@ -187,6 +230,36 @@ internal static unsafe class GemmMicroKernel
         c100.Store(tile + (10 * tileWidth)); c101.Store(tile + (10 * tileWidth) + width);
         c110.Store(tile + (11 * tileWidth)); c111.Store(tile + (11 * tileWidth) + width);
         EdgeTile.Update(c, rowStride, tile, tileWidth, rows, columns, beta);
+    }
+
+    /// <summary>
+    /// C row = epilogue(acc (beta = 0), acc + C (beta = 1), or acc + beta C): the same operations, in the same order, as
+    /// <see cref="StoreRow{T}"/> followed by <see cref="EpilogueKernel.FinishTile"/>. Float only (the network's epilogues).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRowThen<T, TEpilogue>(T* c, Vector512<T> left, Vector512<T> right, T beta, Vector512<float> bias0, Vector512<float> bias1, float* h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TEpilogue : struct, ITileEpilogue
+    {
+        float* row = (float*)c;
+        int width = Vector512<float>.Count;
+        Vector512<float> l = left.As<T, float>();
+        Vector512<float> r = right.As<T, float>();
+        if (beta == T.One)
+        {
+            l += Vector512.Load(row);
+            r += Vector512.Load(row + width);
+        }
+        else if (beta != T.Zero)
+        {
+            Vector512<float> scale = Vector512.Create(float.CreateTruncating(beta));
+            l = VectorMath.FusedMultiplyAdd(Vector512.Load(row), scale, l);
+            r = VectorMath.FusedMultiplyAdd(Vector512.Load(row + width), scale, r);
+        }
+
+        Vector512<float> all = Vector512<float>.AllBitsSet;
+        Vector512.Store(TEpilogue.Apply(l, bias0, h, all), row);
+        Vector512.Store(TEpilogue.Apply(r, bias1, h + width, all), row + width);
     }
 
     /// <summary>C row = acc (beta = 0), acc + C (beta = 1), or acc + beta C.</summary>

@@ -138,8 +138,9 @@ internal static unsafe class PackedGemm
                                 if (blockBeta != T.Zero || (finish && lastDepthBlock))
                                 {
                                     // The kernel reads this tile of C at its end (beta != 0, or a later K block adding to
-                                    // what the first wrote), or the epilogue reads it back right after the kernel's stores,
-                                    // and with the derivative epilogue the sigmoid output under it: their lines, evicted
+                                    // what the first wrote), or the epilogue reads it back right after the kernel's stores
+                                    // (an edge tile; a full tile's epilogue runs on the accumulators, its lines requested
+                                    // all the same), and with the derivative epilogue the sigmoid output under it: their lines, evicted
                                     // since the last pass over C, are requested now and arrive during the kernel's steps.
                                     // Before, the epilogue's first loads waited on memory: in the wide step (512, 1024, 1024,
                                     // 1000), half of the derivative epilogue's time was at its first load. With these
@@ -155,7 +156,22 @@ internal static unsafe class PackedGemm
                                     }
                                 }
 
-                                if (GemmBlocking.UsesVector512Kernel)
+                                // A full tile's epilogue runs on the kernel's accumulators (see GemmMicroKernel.Run); an edge
+                                // tile's, on the tile once stored.
+                                bool fusedEpilogue = GemmBlocking.UsesVector512Kernel && finish && lastDepthBlock && rows == height && columns == nr;
+                                if (fusedEpilogue)
+                                {
+                                    EpilogueArguments tileEpilogue = epilogue.At(ic + ir, jc + jr);
+                                    if (wide)
+                                    {
+                                        RunWithEpilogue<T, WidePanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, tileEpilogue);
+                                    }
+                                    else
+                                    {
+                                        RunWithEpilogue<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, tileEpilogue);
+                                    }
+                                }
+                                else if (GemmBlocking.UsesVector512Kernel)
                                 {
                                     if (columns > Vector512<T>.Count)
                                     {
@@ -187,7 +203,7 @@ internal static unsafe class PackedGemm
                                     GemmMicroKernel256.Run<T, NarrowPanel>(kc, aPanel, aStep, bPanel, cTile, cStride, blockBeta, rows, columns);
                                 }
 
-                                if (finish && lastDepthBlock)
+                                if (finish && lastDepthBlock && !fusedEpilogue)
                                 {
                                     // The epilogue takes at most eight rows at a time.
                                     for (int r = 0; r < rows; r += EpilogueKernel.TileRows)
@@ -203,6 +219,27 @@ internal static unsafe class PackedGemm
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>A full tile of the AVX-512 kernel with the epilogue applied to its accumulators, by its kind.</summary>
+    private static void RunWithEpilogue<T, TPanel>(int depth, T* aPanel, nint aStep, T* bPanel, T* cTile, nint cStride, T beta, EpilogueArguments epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TPanel : struct, IPanelHeight
+    {
+        int columns = GemmBlocking.TileColumns<T>();
+        switch (epilogue.Kind)
+        {
+            case ProductEpilogue.AddBias:
+                GemmMicroKernel.Run<T, TPanel, TwoVectors, AddBiasEpilogue>(depth, aPanel, aStep, bPanel, cTile, cStride, beta, TPanel.Rows, columns, epilogue);
+                break;
+            case ProductEpilogue.AddBiasThenSigmoid:
+                GemmMicroKernel.Run<T, TPanel, TwoVectors, BiasSigmoidEpilogue>(depth, aPanel, aStep, bPanel, cTile, cStride, beta, TPanel.Rows, columns, epilogue);
+                break;
+            default:
+                Debug.Assert(epilogue.Kind == ProductEpilogue.TimesSigmoidDerivative, "A product with an epilogue.");
+                GemmMicroKernel.Run<T, TPanel, TwoVectors, SigmoidSlopeEpilogue>(depth, aPanel, aStep, bPanel, cTile, cStride, beta, TPanel.Rows, columns, epilogue);
+                break;
         }
     }
 
