@@ -207,15 +207,9 @@ internal static unsafe class TileTranspose
         Vector512<float> t6 = Vector512.Load(block + (6 * sourceStride)), t7 = Vector512.Load(block + (7 * sourceStride));
         Vector512<float> t8 = Vector512.Load(block + (8 * sourceStride)), t9 = Vector512.Load(block + (9 * sourceStride));
         Vector512<float> t10 = Vector512.Load(block + (10 * sourceStride)), t11 = Vector512.Load(block + (11 * sourceStride));
-        Vector512<float> a0 = Avx512F.UnpackLow(t0, t1), a1 = Avx512F.UnpackHigh(t0, t1);
-        Vector512<float> a2 = Avx512F.UnpackLow(t2, t3), a3 = Avx512F.UnpackHigh(t2, t3);
-        Vector512<float> a4 = Avx512F.UnpackLow(t4, t5), a5 = Avx512F.UnpackHigh(t4, t5);
-        Vector512<float> a6 = Avx512F.UnpackLow(t6, t7), a7 = Avx512F.UnpackHigh(t6, t7);
-        Vector512<float> a8 = Avx512F.UnpackLow(t8, t9), a9 = Avx512F.UnpackHigh(t8, t9);
-        Vector512<float> a10 = Avx512F.UnpackLow(t10, t11), a11 = Avx512F.UnpackHigh(t10, t11);
-        Vector512<float> b0 = PairLow(a0, a2), b1 = PairHigh(a0, a2), b2 = PairLow(a1, a3), b3 = PairHigh(a1, a3);
-        Vector512<float> b4 = PairLow(a4, a6), b5 = PairHigh(a4, a6), b6 = PairLow(a5, a7), b7 = PairHigh(a5, a7);
-        Vector512<float> b8 = PairLow(a8, a10), b9 = PairHigh(a8, a10), b10 = PairLow(a9, a11), b11 = PairHigh(a9, a11);
+        FourRowsByColumn(t0, t1, t2, t3, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3);
+        FourRowsByColumn(t4, t5, t6, t7, out Vector512<float> b4, out Vector512<float> b5, out Vector512<float> b6, out Vector512<float> b7);
+        FourRowsByColumn(t8, t9, t10, t11, out Vector512<float> b8, out Vector512<float> b9, out Vector512<float> b10, out Vector512<float> b11);
         StoreLanes(b0, b4, b8, panel);
         StoreLanes(b1, b5, b9, panel + 12);
         StoreLanes(b2, b6, b10, panel + 24);
@@ -272,27 +266,35 @@ internal static unsafe class TileTranspose
         ref Vector512<float> t8, ref Vector512<float> t9, ref Vector512<float> t10, ref Vector512<float> t11,
         ref Vector512<float> t12, ref Vector512<float> t13, ref Vector512<float> t14, ref Vector512<float> t15)
     {
-        // Stage 1, per 128-bit lane l of rows 2k, 2k+1: low = (r0[4l], r1[4l], r0[4l+1], r1[4l+1]), high = the next two
-        Vector512<float> a0 = Avx512F.UnpackLow(t0, t1), a1 = Avx512F.UnpackHigh(t0, t1);
-        Vector512<float> a2 = Avx512F.UnpackLow(t2, t3), a3 = Avx512F.UnpackHigh(t2, t3);
-        Vector512<float> a4 = Avx512F.UnpackLow(t4, t5), a5 = Avx512F.UnpackHigh(t4, t5);
-        Vector512<float> a6 = Avx512F.UnpackLow(t6, t7), a7 = Avx512F.UnpackHigh(t6, t7);
-        Vector512<float> a8 = Avx512F.UnpackLow(t8, t9), a9 = Avx512F.UnpackHigh(t8, t9);
-        Vector512<float> a10 = Avx512F.UnpackLow(t10, t11), a11 = Avx512F.UnpackHigh(t10, t11);
-        Vector512<float> a12 = Avx512F.UnpackLow(t12, t13), a13 = Avx512F.UnpackHigh(t12, t13);
-        Vector512<float> a14 = Avx512F.UnpackLow(t14, t15), a15 = Avx512F.UnpackHigh(t14, t15);
-
-        // Stage 2: b[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3
-        Vector512<float> b0 = PairLow(a0, a2), b1 = PairHigh(a0, a2), b2 = PairLow(a1, a3), b3 = PairHigh(a1, a3);
-        Vector512<float> b4 = PairLow(a4, a6), b5 = PairHigh(a4, a6), b6 = PairLow(a5, a7), b7 = PairHigh(a5, a7);
-        Vector512<float> b8 = PairLow(a8, a10), b9 = PairHigh(a8, a10), b10 = PairLow(a9, a11), b11 = PairHigh(a9, a11);
-        Vector512<float> b12 = PairLow(a12, a14), b13 = PairHigh(a12, a14), b14 = PairLow(a13, a15), b15 = PairHigh(a13, a15);
+        // Stages 1 and 2: b[4g + c] holds, in 128-bit lane l, column 4l + c of rows 4g .. 4g + 3
+        FourRowsByColumn(t0, t1, t2, t3, out Vector512<float> b0, out Vector512<float> b1, out Vector512<float> b2, out Vector512<float> b3);
+        FourRowsByColumn(t4, t5, t6, t7, out Vector512<float> b4, out Vector512<float> b5, out Vector512<float> b6, out Vector512<float> b7);
+        FourRowsByColumn(t8, t9, t10, t11, out Vector512<float> b8, out Vector512<float> b9, out Vector512<float> b10, out Vector512<float> b11);
+        FourRowsByColumn(t12, t13, t14, t15, out Vector512<float> b12, out Vector512<float> b13, out Vector512<float> b14, out Vector512<float> b15);
 
         // Stages 3 and 4: column 4l + c gathers 128-bit lane l of b[c], b[4 + c], b[8 + c], b[12 + c]
         Columns(b0, b4, b8, b12, out t0, out t4, out t8, out t12);
         Columns(b1, b5, b9, b13, out t1, out t5, out t9, out t13);
         Columns(b2, b6, b10, b14, out t2, out t6, out t10, out t14);
         Columns(b3, b7, b11, b15, out t3, out t7, out t11, out t15);
+    }
+
+    /// <summary>
+    /// Four rows r0 .. r3 to columns within each 128-bit lane: afterwards lane l of c_q holds column 4l + q of the four
+    /// rows. Stage 1 interleaves the rows in pairs (lane l of UnpackLow(r0, r1) = r0[4l], r1[4l], r0[4l+1], r1[4l+1]),
+    /// stage 2 the pairs' 64-bit halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourRowsByColumn(
+        Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3,
+        out Vector512<float> c0, out Vector512<float> c1, out Vector512<float> c2, out Vector512<float> c3)
+    {
+        Vector512<float> low01 = Avx512F.UnpackLow(r0, r1), high01 = Avx512F.UnpackHigh(r0, r1);
+        Vector512<float> low23 = Avx512F.UnpackLow(r2, r3), high23 = Avx512F.UnpackHigh(r2, r3);
+        c0 = PairLow(low01, low23);
+        c1 = PairHigh(low01, low23);
+        c2 = PairLow(high01, high23);
+        c3 = PairHigh(high01, high23);
     }
 
     /// <summary>64-bit interleave of the low halves of each 128-bit lane.</summary>
