@@ -243,20 +243,8 @@ internal static unsafe class GemmMicroKernel
     {
         float* row = (float*)c;
         int width = Vector512<float>.Count;
-        Vector512<float> l = left.As<T, float>();
-        Vector512<float> r = right.As<T, float>();
-        if (beta == T.One)
-        {
-            l += Vector512.Load(row);
-            r += Vector512.Load(row + width);
-        }
-        else if (beta != T.Zero)
-        {
-            Vector512<float> scale = Vector512.Create(float.CreateTruncating(beta));
-            l = VectorMath.FusedMultiplyAdd(Vector512.Load(row), scale, l);
-            r = VectorMath.FusedMultiplyAdd(Vector512.Load(row + width), scale, r);
-        }
-
+        Vector512<float> l = WithC(left, c, beta).As<T, float>();
+        Vector512<float> r = WithC(right, c + Vector512<T>.Count, beta).As<T, float>();
         Vector512<float> all = Vector512<float>.AllBitsSet;
         Vector512.Store(TEpilogue.Apply(l, bias0, h, all), row);
         Vector512.Store(TEpilogue.Apply(r, bias1, h + width, all), row + width);
@@ -268,22 +256,21 @@ internal static unsafe class GemmMicroKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = Vector512<T>.Count;
+        Vector512.Store(WithC(left, c, beta), c);
+        Vector512.Store(WithC(right, c + width, beta), c + width);
+    }
+
+    /// <summary>acc (beta = 0, C not read), acc + C (beta = 1), or acc + beta C, for the vector of C at <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> WithC<T>(Vector512<T> accumulator, T* c, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (beta == T.Zero)
         {
-            Vector512.Store(left, c);
-            Vector512.Store(right, c + width);
+            return accumulator;
         }
-        else if (beta == T.One)
-        {
-            Vector512.Store(left + Vector512.Load(c), c);
-            Vector512.Store(right + Vector512.Load(c + width), c + width);
-        }
-        else
-        {
-            Vector512<T> scale = Vector512.Create(beta);
-            Vector512.Store(VectorMath.FusedMultiplyAdd(Vector512.Load(c), scale, left), c);
-            Vector512.Store(VectorMath.FusedMultiplyAdd(Vector512.Load(c + width), scale, right), c + width);
-        }
+
+        return beta == T.One ? accumulator + Vector512.Load(c) : VectorMath.FusedMultiplyAdd(Vector512.Load(c), Vector512.Create(beta), accumulator);
     }
 }
 
